@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from health_check.views import HealthCheckView
+from rest_framework.routers import DefaultRouter
+
+from organisations import api as organisations_api
+from standard import api as standard_api
+
+router = DefaultRouter()
+router.register("sectors", organisations_api.SectorViewSet)
+router.register("organisations", organisations_api.OrganisationViewSet)
+router.register("sites", organisations_api.SiteViewSet)
+router.register("standards", standard_api.StandardViewSet, basename="standard")
+
+
+def admin_login(request, extra_context=None):
+    """The admin signs in through the same account pages, two-factor included."""
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise Http404
+    return redirect_to_login(request.GET.get("next", reverse("admin:index")),
+                             reverse("account_login"))
+
+
+admin.site.login = admin_login
+admin.site.site_header = "Customer Voice administration"
+admin.site.site_title = "Customer Voice"
+
+health_checks = [
+    "health_check.checks.Database",
+    "health_check.checks.Cache",
+    "health_check.checks.Storage",
+]
+if settings.REDIS_URL:
+    from redis.asyncio import Redis as AsyncRedis
+
+    health_checks.append(
+        (
+            "health_check.contrib.redis.Redis",
+            {"client_factory": lambda: AsyncRedis.from_url(settings.REDIS_URL)},
+        )
+    )
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/me/", organisations_api.MeView.as_view(), name="api-me"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", HealthCheckView.as_view(checks=health_checks), name="health"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("organisations.urls")),
+    path("standard/", include("standard.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    prefix_default_language=False,
+)
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+handler403 = "config.views.permission_denied"

@@ -1,0 +1,31 @@
+from django.urls import reverse, translate_url
+from django.utils.translation import gettext as _
+
+from .models import Organisation
+
+
+def navigation(request):
+    """Service navigation by role, the organisation switcher and the language links."""
+    membership = getattr(request, "membership", None)
+    items = [(_("The standard"), reverse("standard:index"))]
+    if membership is not None:
+        items.insert(0, (_("Home"), reverse("home")))
+        items.append((_("Organisation"), reverse("organisation_detail", args=[
+            membership.organisation_id])))
+        if membership.is_admin:
+            items.append((_("People"), reverse("members", args=[membership.organisation_id])))
+        if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
+            items.append((_("History of changes"), reverse("scheme_history")))
+    path = request.get_full_path()
+    current = request.path
+    nav = [
+        {"text": text, "href": href, "active": current.startswith(href) and href != "/" or current == href}
+        for text, href in items
+    ]
+    return {
+        "service_navigation": nav,
+        "language_links": {
+            "en": translate_url(path, "en"),
+            "cy": translate_url(path, "cy"),
+        },
+    }

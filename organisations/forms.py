@@ -1,0 +1,104 @@
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ROLES_BY_KIND, Organisation, Site
+
+
+class GDSFormMixin:
+    """Renders a form with GOV.UK Design System markup and one submit button."""
+
+    submit_label = _("Continue")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class OrganisationRegisterForm(GDSFormMixin, forms.ModelForm):
+    submit_label = _("Register organisation")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "sector", "region", "legal_form", "employee_count"]
+        help_texts = {
+            "name": _("The name customers know you by."),
+            "employee_count": _("Everyone who works for the organisation, roughly."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].required = True
+        self.fields["region"].required = True
+
+
+class OrganisationForm(GDSFormMixin, forms.ModelForm):
+    submit_label = _("Save changes")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "sector", "region", "legal_form", "employee_count"]
+
+
+class UnitForm(GDSFormMixin, forms.ModelForm):
+    submit_label = _("Add unit")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "region", "employee_count"]
+        labels = {"name": _("Name of the unit")}
+
+
+class SiteForm(GDSFormMixin, forms.ModelForm):
+    submit_label = _("Save site")
+
+    class Meta:
+        model = Site
+        fields = ["name", "address", "postcode", "region", "employee_count", "is_central_function"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Site.objects.filter(organisation=self.instance.organisation, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This organisation already has a site with that name."))
+        return name
+
+
+def _role_choices(organisation):
+    return [(role.value, role.label) for role in ROLES_BY_KIND[organisation.kind]]
+
+
+class InvitationForm(GDSFormMixin, forms.Form):
+    submit_label = _("Send invitation")
+
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(organisation)
+
+
+class MembershipRoleForm(GDSFormMixin, forms.Form):
+    submit_label = _("Change role")
+
+    role = forms.ChoiceField(label=_("Role"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(organisation)
+
+
+class SwitchForm(forms.Form):
+    membership = forms.IntegerField()
+
+

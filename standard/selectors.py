@@ -1,0 +1,97 @@
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from .models import Criterion, Element, ElementMapping, SectorGuidance, Standard
+
+PUBLIC_STATUSES = (Standard.Status.PUBLISHED, Standard.Status.RETIRED)
+
+
+def public_standards():
+    return Standard.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def current_standard() -> Standard | None:
+    return (
+        Standard.objects.filter(status=Standard.Status.PUBLISHED)
+        .order_by("-published_on", "-version")
+        .first()
+    )
+
+
+def standard_with_criteria(version: str) -> Standard:
+    """One public version with its criteria, levels and elements, in three queries."""
+    elements = Element.objects.order_by("position")
+    criteria = Criterion.objects.prefetch_related(
+        "levels", Prefetch("elements", queryset=elements)
+    )
+    return get_object_or_404(
+        public_standards().prefetch_related(Prefetch("criteria", queryset=criteria)),
+        version=version,
+    )
+
+
+def element_detail(version: str, code: str) -> Element:
+    return get_object_or_404(
+        Element.objects.select_related("criterion__standard").prefetch_related(
+            Prefetch("sector_guidance", queryset=SectorGuidance.objects.select_related("sector")),
+            "legacy_criteria",
+        ),
+        criterion__standard__in=public_standards(),
+        criterion__standard__version=version,
+        code=code,
+    )
+
+
+@dataclass
+class ElementChange:
+    change: str
+    old: Element | None
+    new: Element | None
+
+    @property
+    def label(self):
+        if self.change == "added":
+            return _("Added")
+        return ElementMapping.Change(self.change).label
+
+
+def compare_versions(old: Standard, new: Standard) -> list[ElementChange]:
+    """Every element of both versions, paired: by the new version's mapping
+    when it maps from `old`, otherwise by code."""
+    old_elements = {e.pk: e for e in Element.objects.filter(criterion__standard=old)}
+    new_elements = {e.pk: e for e in Element.objects.filter(criterion__standard=new)}
+    mappings = list(ElementMapping.objects.filter(standard=new, from_element__in=old_elements))
+    rows = []
+    if mappings:
+        seen_new = set()
+        for m in mappings:
+            rows.append(
+                ElementChange(m.change, old_elements[m.from_element_id],
+                              new_elements.get(m.to_element_id))
+            )
+            seen_new.add(m.to_element_id)
+        rows += [
+            ElementChange("added", None, e) for pk, e in new_elements.items() if pk not in seen_new
+        ]
+    else:
+        by_code = {e.code: e for e in new_elements.values()}
+        for e in old_elements.values():
+            match = by_code.pop(e.code, None)
+            change = "removed" if match is None else _text_change(e, match)
+            rows.append(ElementChange(change, e, match))
+        rows += [ElementChange("added", None, e) for e in by_code.values()]
+    return sorted(rows, key=_sort_key)
+
+
+def _text_change(old: Element, new: Element) -> str:
+    same = (old.title, old.requirement) == (new.title, new.requirement)
+    return ElementMapping.Change.UNCHANGED if same else ElementMapping.Change.REWORDED
+
+
+def _sort_key(row: ElementChange):
+    element = row.new or row.old
+    major, _, minor = element.code.partition(".")
+    return (int(major), int(minor or 0), row.old.code if row.old else "")

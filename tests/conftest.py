@@ -1,0 +1,105 @@
+from dataclasses import dataclass, field
+
+import pytest
+
+from config.celery import app as celery_app
+from organisations.models import Invitation, Membership, Organisation, Role, Site
+from organisations.services import invitation_create
+
+from .factories import OrganisationFactory, SectorFactory, SiteFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(settings):
+    """Tasks run in the test's own process unless a test starts a real worker."""
+    celery_app.conf.task_always_eager = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@dataclass
+class Tenant:
+    """One applicant programme (headquarters, unit, sites), a certification body and a
+    regulator, with a person in every role."""
+
+    applicant: Organisation
+    unit: Organisation
+    site: Site
+    certification_body: Organisation
+    regulator: Organisation
+    members: dict[str, Membership] = field(default_factory=dict)
+    invitation: Invitation | None = None
+
+    def __getitem__(self, role):
+        return self.members[role]
+
+
+def build_tenant(label: str) -> Tenant:
+    sector = SectorFactory(slug=f"sector-{label.lower()}", name=f"Sector {label}")
+    applicant = OrganisationFactory(name=f"{label} Borough Council", sector=sector)
+    unit = OrganisationFactory(name=f"{label} Housing Unit", sector=sector, parent=applicant)
+    site = SiteFactory(organisation=applicant, name=f"{label} Civic Centre")
+    SiteFactory(organisation=unit, name=f"{label} Housing Office")
+    body = OrganisationFactory(
+        name=f"{label} Certification Ltd", kind=Organisation.Kind.CERTIFICATION_BODY, sector=None
+    )
+    regulator = OrganisationFactory(
+        name=f"{label} Inspectorate", kind=Organisation.Kind.REGULATOR, sector=sector
+    )
+    tenant = Tenant(applicant, unit, site, body, regulator)
+    for role in (Role.APPLICANT_ADMIN, Role.APPLICANT_EDITOR, Role.INTERNAL_ASSESSOR):
+        tenant.members[role] = member(applicant, role, email=f"{role}@{label.lower()}.example")
+    for role in (Role.CB_MANAGER, Role.ASSESSOR):
+        tenant.members[role] = member(body, role, email=f"{role}@{label.lower()}.example")
+    tenant.members[Role.REGULATOR] = member(
+        regulator, Role.REGULATOR, email=f"regulator@{label.lower()}.example"
+    )
+    tenant.invitation = invitation_create(
+        membership=tenant[Role.APPLICANT_ADMIN],
+        email=f"newcomer@{label.lower()}.example",
+        role=Role.APPLICANT_EDITOR,
+    )
+    return tenant
+
+
+@pytest.fixture
+def alpha(db):
+    return build_tenant("Alpha")
+
+
+@pytest.fixture
+def beta(db):
+    return build_tenant("Beta")
+
+
+@pytest.fixture
+def scheme(db):
+    unit = OrganisationFactory(
+        name="Scheme Unit", kind=Organisation.Kind.SCHEME_UNIT, sector=None
+    )
+    return {
+        Role.SCHEME_ADMIN: member(unit, Role.SCHEME_ADMIN, email="admin@scheme.example"),
+        Role.SCHEME_ANALYST: member(unit, Role.SCHEME_ANALYST, email="analyst@scheme.example"),
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Sign a membership's person in (past the password and second factor) and act for it."""
+
+    def _login(membership):
+        client.force_login(membership.user)
+        session = client.session
+        session["active_membership_id"] = membership.pk
+        session.save()
+        return client
+
+    return _login

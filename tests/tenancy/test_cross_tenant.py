@@ -1,0 +1,174 @@
+"""Walks every URL pattern and API route as each role of a second tenant.
+
+A route that names an object (it has URL arguments) is requested with
+tenant Alpha's object and must answer 404 to every Beta user, for GET and
+POST alike. A route without arguments must not show any of Alpha's names.
+New routes are covered by construction: a route whose arguments this file
+does not know fails the walk until it is added to KWARGS or EXEMPT, with a reason.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from organisations.models import Role
+
+from ..factories import member
+
+# Values for URL arguments, taken from tenant Alpha. Keys: argument name, or
+# "route name:argument" where one argument name means different things.
+KWARGS = {
+    "organisation_pk": lambda a: a.applicant.pk,
+    "site_pk": lambda a: a.site.pk,
+    "membership_pk": lambda a: a[Role.APPLICANT_EDITOR].pk,
+    "invitation_pk": lambda a: a.invitation.pk,
+    "organisation-detail:pk": lambda a: a.applicant.pk,
+    "site-detail:pk": lambda a: a.site.pk,
+    "format": lambda a: "json",
+}
+
+# Routes the walk does not request as a second tenant, and why. Reviewed with each change.
+EXEMPT = {
+    "admin": "Django admin: only scheme administrators (staff) get in; "
+    "see test_admin_turns_away_tenant_users.",
+    "account_": "allauth's pages act only on the signed-in person or a secret key in the link.",
+    "mfa_": "allauth's two-factor pages act only on the signed-in person.",
+    "invitation_accept": "the link's token is the secret; an unknown token answers 404 "
+    "(test_an_unknown_invitation_token_is_not_found).",
+    "set_language": "not tenant data.",
+}
+
+# Public content: anyone may read these, so they are walked for errors, not for 404s.
+PUBLIC = {
+    "standard:version": {"version": "2026"},
+    "standard:criterion": {"version": "2026", "slug": "delivery"},
+    "standard:element": {"version": "2026", "code": "2.1"},
+    "sector-detail": {"slug": "sector-alpha"},
+    "standard-detail": {"version": "2026"},
+}
+
+SECOND_TENANT_ROLES = [
+    Role.APPLICANT_ADMIN,
+    Role.APPLICANT_EDITOR,
+    Role.INTERNAL_ASSESSOR,
+    Role.CB_MANAGER,
+    Role.ASSESSOR,
+    Role.REGULATOR,
+]
+
+
+def _walk(patterns, namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            inner = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, tuple(sorted(entry.pattern.regex.groupindex))
+
+
+def all_routes():
+    """Every named route once per set of arguments, in a stable order."""
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def _exempt(name):
+    return next((reason for prefix, reason in EXEMPT.items() if name.startswith(prefix)), None)
+
+
+def _kwargs_for(name, args, alpha):
+    values = {}
+    for arg in args:
+        key = f"{name}:{arg}" if f"{name}:{arg}" in KWARGS else arg
+        if key not in KWARGS:
+            pytest.fail(
+                f"Route {name!r} takes {arg!r}, which the tenancy walk does not know. "
+                "Add it to KWARGS (an object of tenant Alpha) or EXEMPT (with a reason)."
+            )
+        values[arg] = KWARGS[key](alpha)
+    return values
+
+
+def alpha_names(alpha):
+    return [
+        alpha.applicant.name,
+        alpha.unit.name,
+        alpha.site.name,
+        alpha.certification_body.name,
+        alpha.regulator.name,
+        alpha[Role.APPLICANT_EDITOR].user.email,
+        alpha.invitation.email,
+    ]
+
+
+@pytest.fixture
+def standard_2026(db):
+    from django.core.management import call_command
+
+    call_command("load_sectors", verbosity=0)
+    call_command("load_standard", verbosity=0)
+
+
+@pytest.mark.parametrize("role", SECOND_TENANT_ROLES)
+def test_no_route_shows_or_reaches_another_tenants_data(
+    role, alpha, beta, standard_2026, login
+):
+    client = login(beta[role])
+    secrets = alpha_names(alpha)
+    walked = 0
+    for name, args in all_routes():
+        if _exempt(name):
+            continue
+        object_args = [arg for arg in args if arg != "format"]
+        if name in PUBLIC:
+            kwargs = {**PUBLIC[name], "format": "json"}
+            path = reverse(name, kwargs={k: v for k, v in kwargs.items() if k in args})
+            assert client.get(path).status_code == 200, path
+            continue
+        if object_args:
+            path = reverse(name, kwargs=_kwargs_for(name, args, alpha))
+            for method in (client.get, client.post):
+                response = method(path)
+                assert response.status_code in (404, 405), (
+                    f"{role} of another tenant got {response.status_code} "
+                    f"from {method.__name__.upper()} {path}"
+                )
+        else:
+            path = reverse(name, kwargs=_kwargs_for(name, args, alpha))
+            response = client.get(path, HTTP_ACCEPT="text/html,application/json")
+            assert response.status_code < 500, path
+            body = response.content.decode(errors="replace")
+            for secret in secrets:
+                assert secret not in body, f"{path} shows {secret!r} to {role} of another tenant"
+        walked += 1
+    assert walked > 20
+
+
+def test_every_route_is_walked_or_exempt_with_a_reason(alpha):
+    for name, args in all_routes():
+        if _exempt(name) or name in PUBLIC:
+            continue
+        _kwargs_for(name, args, alpha)
+
+
+def test_admin_turns_away_tenant_users(alpha, login):
+    client = login(alpha[Role.APPLICANT_ADMIN])
+    response = client.get(reverse("admin:organisations_organisation_changelist"))
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:
+        assert client.get(response.url).status_code == 404
+
+
+def test_an_unknown_invitation_token_is_not_found(client, db):
+    assert client.get(reverse("invitation_accept", args=["no-such-token"])).status_code == 404
+
+
+def test_a_unit_does_not_see_its_headquarters(alpha, login):
+    client = login(member(alpha.unit, Role.APPLICANT_ADMIN))
+    assert client.get(reverse("organisation_detail", args=[alpha.unit.pk])).status_code == 200
+    assert client.get(reverse("organisation_detail", args=[alpha.applicant.pk])).status_code == 404
+
+
+def test_headquarters_sees_its_units(alpha, login):
+    client = login(alpha[Role.APPLICANT_EDITOR])
+    assert client.get(reverse("organisation_detail", args=[alpha.unit.pk])).status_code == 200
