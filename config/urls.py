@@ -26,8 +26,9 @@ def admin_login(request, extra_context=None):
         if request.user.is_staff:
             return redirect("admin:index")
         raise Http404
-    return redirect_to_login(request.GET.get("next", reverse("admin:index")),
-                             reverse("account_login"))
+    return redirect_to_login(
+        request.GET.get("next", reverse("admin:index")), reverse("account_login")
+    )
 
 
 admin.site.login = admin_login

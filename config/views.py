@@ -13,7 +13,7 @@ def permission_denied(request, exception=None):
 
 def server_error(request):
     # No context processors: the request may have failed before middleware ran.
-    from django.template.loader import get_template
     from django.http import HttpResponseServerError
+    from django.template.loader import get_template
 
     return HttpResponseServerError(get_template("errors/500.html").render())

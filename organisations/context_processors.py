@@ -10,8 +10,9 @@ def navigation(request):
     items = [(_("The standard"), reverse("standard:index"))]
     if membership is not None:
         items.insert(0, (_("Home"), reverse("home")))
-        items.append((_("Organisation"), reverse("organisation_detail", args=[
-            membership.organisation_id])))
+        items.append(
+            (_("Organisation"), reverse("organisation_detail", args=[membership.organisation_id]))
+        )
         if membership.is_admin:
             items.append((_("People"), reverse("members", args=[membership.organisation_id])))
         if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
@@ -19,7 +20,11 @@ def navigation(request):
     path = request.get_full_path()
     current = request.path
     nav = [
-        {"text": text, "href": href, "active": current.startswith(href) and href != "/" or current == href}
+        {
+            "text": text,
+            "href": href,
+            "active": current.startswith(href) and href != "/" or current == href,
+        }
         for text, href in items
     ]
     return {

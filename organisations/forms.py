@@ -100,5 +100,3 @@ class MembershipRoleForm(GDSFormMixin, forms.Form):
 
 class SwitchForm(forms.Form):
     membership = forms.IntegerField()
-
-

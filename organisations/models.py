@@ -94,7 +94,11 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
+        Sector,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
         verbose_name=_("sector"),
     )
     region = models.CharField(_("region"), max_length=30, choices=Region.choices, blank=True)
@@ -103,7 +107,11 @@ class Organisation(models.Model):
     )
     employee_count = models.PositiveIntegerField(_("number of employees"), default=0)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="units",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
         verbose_name=_("headquarters"),
         help_text=_("For a unit of a corporate programme: the headquarters that runs it."),
     )
@@ -184,7 +192,9 @@ class Role(models.TextChoices):
 
 ROLES_BY_KIND = {
     Organisation.Kind.APPLICANT: [
-        Role.APPLICANT_ADMIN, Role.APPLICANT_EDITOR, Role.INTERNAL_ASSESSOR,
+        Role.APPLICANT_ADMIN,
+        Role.APPLICANT_EDITOR,
+        Role.INTERNAL_ASSESSOR,
     ],
     Organisation.Kind.CERTIFICATION_BODY: [Role.CB_MANAGER, Role.ASSESSOR],
     Organisation.Kind.SCHEME_UNIT: [Role.SCHEME_ADMIN, Role.SCHEME_ANALYST],

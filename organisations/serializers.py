@@ -15,7 +15,14 @@ class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = [
-            "id", "name", "kind", "sector", "region", "legal_form", "employee_count", "parent",
+            "id",
+            "name",
+            "kind",
+            "sector",
+            "region",
+            "legal_form",
+            "employee_count",
+            "parent",
         ]
 
 
@@ -23,7 +30,13 @@ class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = [
-            "id", "organisation", "name", "address", "postcode", "region", "employee_count",
+            "id",
+            "organisation",
+            "name",
+            "address",
+            "postcode",
+            "region",
+            "employee_count",
             "is_central_function",
         ]
         read_only_fields = ["organisation"]

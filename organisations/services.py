@@ -158,9 +158,11 @@ def invitation_create(
 
 def invitation_send(*, invitation_id: int) -> None:
     """Email the invitation link; an invitation withdrawn or accepted meanwhile is not sent."""
-    invitation = Invitation.objects.select_related("organisation", "invited_by").filter(
-        pk=invitation_id
-    ).first()
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
     if invitation is None or not invitation.is_open:
         return
     link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[invitation.token])
@@ -224,8 +226,8 @@ def membership_remove(*, membership: Membership, target: Membership) -> None:
 
 
 def _ensure_another_admin(target: Membership) -> None:
-    others = Membership.objects.filter(
-        organisation=target.organisation, role=target.role
-    ).exclude(pk=target.pk)
+    others = Membership.objects.filter(organisation=target.organisation, role=target.role).exclude(
+        pk=target.pk
+    )
     if not others.exists():
         raise ValidationError(_("An organisation must keep at least one administrator."))

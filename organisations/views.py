@@ -189,8 +189,9 @@ def site_add(request, organisation_pk):
 
 @membership_required
 def site_edit(request, site_pk):
-    site = get_visible_or_404(Site.objects.select_related("organisation"), request.membership,
-                              pk=site_pk)
+    site = get_visible_or_404(
+        Site.objects.select_related("organisation"), request.membership, pk=site_pk
+    )
     return _site_form(request, site.organisation, site)
 
 
@@ -215,8 +216,9 @@ def _site_form(request, organisation, site):
 
 @membership_required
 def site_delete(request, site_pk):
-    site = get_visible_or_404(Site.objects.select_related("organisation"), request.membership,
-                              pk=site_pk)
+    site = get_visible_or_404(
+        Site.objects.select_related("organisation"), request.membership, pk=site_pk
+    )
     if request.method == "POST":
         services.site_delete(membership=request.membership, site=site)
         messages.success(request, _("%(name)s is deleted.") % {"name": site.name})
@@ -278,7 +280,8 @@ def membership_edit(request, membership_pk):
         except ValidationError as exc:
             error = " ".join(exc.messages)
     return render(
-        request, "organisations/membership_edit.html",
+        request,
+        "organisations/membership_edit.html",
         {"target": target, "form": form, "error": error},
     )
 

@@ -83,12 +83,6 @@ class StandardContent(models.Model):
     class Meta:
         abstract = True
 
-    def _owning_standard(self) -> Standard:
-        obj = self
-        for name in self.standard_path:
-            obj = getattr(obj, name)
-        return obj
-
     def save(self, *args, **kwargs):
         self._refuse_if_locked()
         super().save(*args, **kwargs)
@@ -96,6 +90,12 @@ class StandardContent(models.Model):
     def delete(self, *args, **kwargs):
         self._refuse_if_locked()
         return super().delete(*args, **kwargs)
+
+    def _owning_standard(self) -> Standard:
+        obj = self
+        for name in self.standard_path:
+            obj = getattr(obj, name)
+        return obj
 
     def _refuse_if_locked(self):
         standard = self._owning_standard()
@@ -125,7 +125,6 @@ class Criterion(StandardContent):
         return f"{self.number}. {self.title}"
 
 
-
 class LevelDescriptor(StandardContent):
     standard_path = ("criterion", "standard")
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels")
@@ -137,6 +136,8 @@ class LevelDescriptor(StandardContent):
             models.UniqueConstraint(fields=["criterion", "level"], name="level_once_per_criterion"),
         ]
 
+    def __str__(self):
+        return f"{self.criterion}: {self.get_level_display()}"
 
 
 class Element(StandardContent):
@@ -159,7 +160,6 @@ class Element(StandardContent):
         return f"{self.code} {self.title}"
 
 
-
 class SectorGuidance(StandardContent):
     standard_path = ("element", "criterion", "standard")
     element = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="sector_guidance")
@@ -172,6 +172,8 @@ class SectorGuidance(StandardContent):
             models.UniqueConstraint(fields=["element", "sector"], name="sector_guidance_once"),
         ]
 
+    def __str__(self):
+        return f"{self.element.code} for {self.sector}"
 
 
 class CoreQuestion(StandardContent):
@@ -197,7 +199,6 @@ class CoreQuestion(StandardContent):
         return self.wording
 
 
-
 class ElementMapping(StandardContent):
     """How an element of the previous version carries into this one."""
 
@@ -219,14 +220,15 @@ class ElementMapping(StandardContent):
     class Meta:
         ordering = ["from_element__criterion__number", "from_element__position"]
 
+    def __str__(self):
+        target = self.to_element.code if self.to_element_id else "–"
+        return f"{self.from_element.code} → {target} ({self.get_change_display()})"
 
 
 class LegacyCriterion(StandardContent):
     """One of the 2004 Charter Mark's six criteria, mapped onto this version's elements."""
 
-    standard = models.ForeignKey(
-        Standard, on_delete=models.CASCADE, related_name="legacy_criteria"
-    )
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="legacy_criteria")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     elements = models.ManyToManyField(Element, related_name="legacy_criteria")
@@ -239,4 +241,3 @@ class LegacyCriterion(StandardContent):
 
     def __str__(self):
         return f"Charter Mark {self.number}: {self.title}"
-

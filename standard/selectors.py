@@ -24,9 +24,7 @@ def current_standard() -> Standard | None:
 def standard_with_criteria(version: str) -> Standard:
     """One public version with its criteria, levels and elements, in three queries."""
     elements = Element.objects.order_by("position")
-    criteria = Criterion.objects.prefetch_related(
-        "levels", Prefetch("elements", queryset=elements)
-    )
+    criteria = Criterion.objects.prefetch_related("levels", Prefetch("elements", queryset=elements))
     return get_object_or_404(
         public_standards().prefetch_related(Prefetch("criteria", queryset=criteria)),
         version=version,
@@ -69,8 +67,9 @@ def compare_versions(old: Standard, new: Standard) -> list[ElementChange]:
         seen_new = set()
         for m in mappings:
             rows.append(
-                ElementChange(m.change, old_elements[m.from_element_id],
-                              new_elements.get(m.to_element_id))
+                ElementChange(
+                    m.change, old_elements[m.from_element_id], new_elements.get(m.to_element_id)
+                )
             )
             seen_new.add(m.to_element_id)
         rows += [

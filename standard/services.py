@@ -76,7 +76,9 @@ def _validate(data) -> None:
     _need(data, "summary", str, "standard")
     status = _need(data, "status", str, "standard")
     if status not in Standard.Status.values:
-        raise StandardFileError(f"standard.status: '{status}' is not one of {Standard.Status.values}.")
+        raise StandardFileError(
+            f"standard.status: '{status}' is not one of {Standard.Status.values}."
+        )
     if status != Standard.Status.DRAFT:
         _need(data, "published_on", datetime.date, "standard")
     rules = data.get("rules", {})
@@ -126,7 +128,9 @@ def _validate(data) -> None:
             raise StandardFileError(f"version_mapping[{i}].change: '{change}' is not known.")
         for code in mapping.get("to", []):
             if code not in codes:
-                raise StandardFileError(f"version_mapping[{i}].to: element '{code}' does not exist.")
+                raise StandardFileError(
+                    f"version_mapping[{i}].to: element '{code}' does not exist."
+                )
 
 
 @transaction.atomic

@@ -14,6 +14,8 @@ def _celery_in_process(settings):
     """Tasks run in the test's own process unless a test starts a real worker."""
     celery_app.conf.task_always_eager = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Strong hashing is slow by design; tests need it only to be correct.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
@@ -82,9 +84,7 @@ def beta(db):
 
 @pytest.fixture
 def scheme(db):
-    unit = OrganisationFactory(
-        name="Scheme Unit", kind=Organisation.Kind.SCHEME_UNIT, sector=None
-    )
+    unit = OrganisationFactory(name="Scheme Unit", kind=Organisation.Kind.SCHEME_UNIT, sector=None)
     return {
         Role.SCHEME_ADMIN: member(unit, Role.SCHEME_ADMIN, email="admin@scheme.example"),
         Role.SCHEME_ANALYST: member(unit, Role.SCHEME_ANALYST, email="analyst@scheme.example"),

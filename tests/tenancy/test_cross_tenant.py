@@ -110,9 +110,7 @@ def standard_2026(db):
 
 
 @pytest.mark.parametrize("role", SECOND_TENANT_ROLES)
-def test_no_route_shows_or_reaches_another_tenants_data(
-    role, alpha, beta, standard_2026, login
-):
+def test_no_route_shows_or_reaches_another_tenants_data(role, alpha, beta, standard_2026, login):
     client = login(beta[role])
     secrets = alpha_names(alpha)
     walked = 0
