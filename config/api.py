@@ -18,3 +18,36 @@ class MembershipScopedMixin:
 
     def get_queryset(self):
         return self.queryset.visible_to(getattr(self.request, "membership", None))
+
+
+_ERROR = {
+    "description": "",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "additionalProperties": True},
+        }
+    },
+}
+_ERRORS = {
+    "400": "The input is not valid; the body says which field and why.",
+    "401": "Not signed in.",
+    "403": "Signed in, but the active role may not do this.",
+    "404": "No such object among those the active membership may see.",
+    "429": "Too many requests; try again later.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """Document the error answers every operation can give, so clients and
+    schemathesis know what to expect."""
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            codes = ["401", "403", "429"]
+            if "{" in path:
+                codes.append("404")
+            if method in ("post", "put", "patch") or operation.get("parameters"):
+                codes.append("400")
+            for code in codes:
+                responses.setdefault(code, {**_ERROR, "description": _ERRORS[code]})
+    return result
