@@ -18,15 +18,15 @@ def navigation(request):
         if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
             items.append((_("History of changes"), reverse("scheme_history")))
     path = request.get_full_path()
-    current = request.path
-    nav = [
-        {
-            "text": text,
-            "href": href,
-            "active": current.startswith(href) and href != "/" or current == href,
-        }
-        for text, href in items
+    # The most specific item whose address starts the current path is the active one.
+    home = reverse("home")
+    matches = [
+        href
+        for _label, href in items
+        if request.path == href or (href != home and request.path.startswith(href))
     ]
+    active = max(matches, key=len, default=None)
+    nav = [{"text": text, "href": href, "active": href == active} for text, href in items]
     return {
         "service_navigation": nav,
         "language_links": {
