@@ -51,8 +51,12 @@ def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    broken = []
+    page.on("response", lambda r: r.status >= 400 and "/static/" in r.url and broken.append(r.url))
+    page.on("pageerror", lambda error: broken.append(f"script error: {error}"))
     yield page
     context.close()
+    assert not broken, f"assets failed to load or run: {broken}"
 
 
 def assert_accessible(page):
@@ -67,3 +71,5 @@ def assert_accessible(page):
         for v in result["violations"]
     ]
     assert not problems, f"{page.url}:\n" + "\n".join(problems)
+    # GOV.UK Frontend's JavaScript ran: each component it starts is marked.
+    assert page.evaluate("document.querySelector('[data-govuk-skip-link-init]') !== null")

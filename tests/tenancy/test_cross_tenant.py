@@ -170,3 +170,8 @@ def test_a_unit_does_not_see_its_headquarters(alpha, login):
 def test_headquarters_sees_its_units(alpha, login):
     client = login(alpha[Role.APPLICANT_EDITOR])
     assert client.get(reverse("organisation_detail", args=[alpha.unit.pk])).status_code == 200
+
+
+def test_scheme_administrators_reach_the_admin(scheme, login):
+    client = login(scheme[Role.SCHEME_ADMIN])
+    assert client.get(reverse("admin:organisations_organisation_changelist")).status_code == 200
