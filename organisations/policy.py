@@ -29,8 +29,14 @@ def scope(queryset, membership):
         return queryset.none()
     if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
         return queryset
-    path = queryset.model.tenant_path
-    return queryset.filter(**{f"{path}__in": visible_organisations(membership).values("pk")})
+    model = queryset.model
+    owned = Q(**{f"{model.tenant_path}__in": visible_organisations(membership).values("pk")})
+    shared_path = getattr(model, "shared_path", None)
+    if shared_path and membership.organisation.kind == Organisation.Kind.CERTIFICATION_BODY:
+        # What an applicant chose to share with this certification body.
+        shared = model._default_manager.filter(**{shared_path: membership.organisation_id})
+        owned |= Q(pk__in=shared.values("pk"))
+    return queryset.filter(owned)
 
 
 def get_visible_or_404(model_or_queryset, membership, **lookup):
