@@ -37,6 +37,14 @@ def _require(membership: Membership, roles: set, organisation: Organisation) -> 
         raise PermissionDenied(_("You can only work on your own organisation."))
 
 
+def _locked(self_assessment_id: int) -> SelfAssessment:
+    """The self-assessment as it is now, locked until the change is saved, so that
+    nothing is changed after it was submitted by someone else."""
+    return SelfAssessment.objects.select_for_update().select_related(
+        "organisation", "standard"
+    ).get(pk=self_assessment_id)
+
+
 def _require_draft(self_assessment: SelfAssessment) -> None:
     if not self_assessment.is_draft:
         raise ValidationError(
@@ -180,7 +188,7 @@ def rating_save(
 ) -> Rating:
     """Save one element's rating. Refuses, without saving anything, if someone else
     saved it since `expected_version` was read."""
-    self_assessment = rating.self_assessment
+    self_assessment = _locked(rating.self_assessment_id)
     _require(membership, EDIT_ROLES, self_assessment.organisation)
     _require_draft(self_assessment)
     if rating.element_id in corporate_ratings(self_assessment):
@@ -231,8 +239,9 @@ def _propose_action(rating: Rating) -> None:
 @transaction.atomic
 def rating_review(*, membership: Membership, rating: Rating, agree: bool, comment: str) -> None:
     """An internal assessor agrees with a rating or challenges it with a reason."""
-    _require(membership, REVIEW_ROLES, rating.self_assessment.organisation)
-    _require_draft(rating.self_assessment)
+    self_assessment = _locked(rating.self_assessment_id)
+    _require(membership, REVIEW_ROLES, self_assessment.organisation)
+    _require_draft(self_assessment)
     if not rating.value:
         raise ValidationError(_("Rate the element before it is reviewed."))
     if not agree and not comment.strip():
@@ -247,7 +256,7 @@ def rating_review(*, membership: Membership, rating: Rating, agree: bool, commen
 @transaction.atomic
 def action_update(*, membership: Membership, action: Action, description: str, owner: str,
                   due_date, status: str) -> Action:
-    self_assessment = action.self_assessment
+    self_assessment = _locked(action.self_assessment_id)
     _require(membership, EDIT_ROLES, self_assessment.organisation)
     _require_draft(self_assessment)
     action.description, action.owner, action.due_date, action.status = (
@@ -291,7 +300,7 @@ def submission_problems(self_assessment: SelfAssessment) -> list[str]:
 
 @transaction.atomic
 def self_assessment_submit(*, membership: Membership, self_assessment: SelfAssessment) -> None:
-    self_assessment = SelfAssessment.objects.select_for_update().get(pk=self_assessment.pk)
+    self_assessment = _locked(self_assessment.pk)
     _require(membership, EDIT_ROLES, self_assessment.organisation)
     _require_draft(self_assessment)
     problems = submission_problems(self_assessment)
@@ -306,6 +315,7 @@ def self_assessment_submit(*, membership: Membership, self_assessment: SelfAsses
 @transaction.atomic
 def self_assessment_share(*, membership: Membership, self_assessment: SelfAssessment,
                           certification_body: Organisation, purpose: str) -> Share:
+    self_assessment = _locked(self_assessment.pk)
     _require(membership, {Role.APPLICANT_ADMIN}, self_assessment.organisation)
     if self_assessment.is_draft:
         raise ValidationError(_("Submit the self-assessment before sharing it."))

@@ -10,6 +10,11 @@ def navigation(request):
     items = [(_("The standard"), reverse("standard:index"))]
     if membership is not None:
         items.insert(0, (_("Home"), reverse("home")))
+        if membership.organisation.kind in (
+            Organisation.Kind.APPLICANT,
+            Organisation.Kind.CERTIFICATION_BODY,
+        ):
+            items.append((_("Self-assessment"), reverse("assessments:index")))
         items.append(
             (_("Organisation"), reverse("organisation_detail", args=[membership.organisation_id]))
         )

@@ -75,7 +75,25 @@ def home(request):
             accepted_at=None, revoked_at=None
         ).count(),
     )
+    if organisation.kind == Organisation.Kind.APPLICANT:
+        context.update(_self_assessment_progress(organisation))
     return render(request, f"home/{organisation.kind}.html", context)
+
+
+def _self_assessment_progress(organisation):
+    from assessments.models import SelfAssessment
+
+    draft = SelfAssessment.objects.filter(
+        organisation=organisation, status=SelfAssessment.Status.DRAFT
+    ).first()
+    if draft is None:
+        return {"draft": None}
+    ratings = draft.ratings.all()
+    return {
+        "draft": draft,
+        "draft_total": ratings.count(),
+        "draft_rated": ratings.exclude(value="").count(),
+    }
 
 
 @login_required
