@@ -25,15 +25,21 @@ class RatingForm(forms.Form):
     """Rendered by hand in the element page (radios with hints); autosaved by script."""
 
     value = forms.ChoiceField(
-        label=_("Rating"), choices=[("", _("Not rated yet"))] + RatingValue.choices,
-        required=False, widget=forms.RadioSelect,
+        label=_("Rating"),
+        choices=[("", _("Not rated yet"))] + RatingValue.choices,
+        required=False,
+        widget=forms.RadioSelect,
     )
     narrative = forms.CharField(
-        label=_("How you meet this element"), required=False, widget=forms.Textarea,
+        label=_("How you meet this element"),
+        required=False,
+        widget=forms.Textarea,
         max_length=20_000,
     )
     evidence = forms.ModelMultipleChoiceField(
-        label=_("Evidence"), queryset=None, required=False,
+        label=_("Evidence"),
+        queryset=None,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     is_corporate = forms.BooleanField(
@@ -49,12 +55,15 @@ class RatingForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Your review"),
-        choices=[("agree", _("I agree with this rating")),
-                 ("challenge", _("I challenge this rating"))],
+        choices=[
+            ("agree", _("I agree with this rating")),
+            ("challenge", _("I challenge this rating")),
+        ],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea,
-                              max_length=5000)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea, max_length=5000
+    )
 
 
 class ActionForm(GDSFormMixin, forms.ModelForm):
@@ -79,7 +88,8 @@ class ShareForm(GDSFormMixin, forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CERTIFICATION_BODY),
     )
     purpose = forms.CharField(
-        label=_("For which assessment"), max_length=200,
+        label=_("For which assessment"),
+        max_length=200,
         help_text=_("For example: initial assessment, spring 2027."),
     )
 
@@ -88,7 +98,8 @@ class CommitmentForm(GDSFormMixin, forms.Form):
     submit_label = _("Publish our commitment")
 
     statement = forms.CharField(
-        label=_("What your organisation commits to"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("What your organisation commits to"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         help_text=_("This appears on the public register next to your organisation's name."),
     )

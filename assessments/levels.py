@@ -66,15 +66,21 @@ def criterion_result(criterion, ratings, standard, *, survey_in_upper_quartile=F
         asks = []
         if counts[RatingValue.COMPLIANCE_PLUS] < plus_needed:
             more = plus_needed - counts[RatingValue.COMPLIANCE_PLUS]
-            asks.append(ngettext(
-                "Show %(n)s more element at compliance plus: practice others could learn from.",
-                "Show %(n)s more elements at compliance plus: practice others could learn from.",
-                more) % {"n": more})
+            asks.append(
+                ngettext(
+                    "Show %(n)s more element at compliance plus: practice others can learn from.",
+                    "Show %(n)s more elements at compliance plus: practice others can learn from.",
+                    more,
+                )
+                % {"n": more}
+            )
         if not survey_in_upper_quartile:
-            asks.append(_(
-                "Show, with a customer survey that meets the method, that satisfaction with "
-                "this criterion's driver is in the top quarter of your sector."
-            ))
+            asks.append(
+                _(
+                    "Show, with a customer survey that meets the method, that satisfaction with "
+                    "this criterion's driver is in the top quarter of your sector."
+                )
+            )
     else:
         level, following, asks = Level.LEADING, None, []
     return CriterionResult(criterion, rated, total, level, counts, following, asks)
@@ -85,16 +91,21 @@ def _developing_asks(criterion, ratings, counts, meets, needed, rated, total):
     unrated = [e.code for e in criterion.elements.all() if not ratings.get(e)]
     if unrated:
         asks.append(_("Rate %(codes)s.") % {"codes": _codes(unrated)})
-    failing = [e.code for e in criterion.elements.all()
-               if ratings.get(e) == RatingValue.NON_COMPLIANT]
+    failing = [
+        e.code for e in criterion.elements.all() if ratings.get(e) == RatingValue.NON_COMPLIANT
+    ]
     if failing:
         asks.append(_("Close the non-compliance in %(codes)s.") % {"codes": _codes(failing)})
     if rated == total and meets < needed:
         more = needed - meets
-        asks.append(ngettext(
-            "Bring %(n)s more element up to compliant (%(needed)s of %(total)s are needed).",
-            "Bring %(n)s more elements up to compliant (%(needed)s of %(total)s are needed).",
-            more) % {"n": more, "needed": needed, "total": total})
+        asks.append(
+            ngettext(
+                "Bring %(n)s more element up to compliant (%(needed)s of %(total)s are needed).",
+                "Bring %(n)s more elements up to compliant (%(needed)s of %(total)s are needed).",
+                more,
+            )
+            % {"n": more, "needed": needed, "total": total}
+        )
     return asks
 
 

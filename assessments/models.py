@@ -1,7 +1,5 @@
 """Applicants' self-assessment against the standard: ratings, evidence, actions."""
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,11 +42,15 @@ class SelfAssessment(models.Model):
     based_on = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -60,17 +62,20 @@ class SelfAssessment(models.Model):
     class Meta:
         ordering = ["organisation", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "number"],
-                                    name="self_assessment_number_unique"),
             models.UniqueConstraint(
-                fields=["organisation"], condition=Q(status="draft"),
+                fields=["organisation", "number"], name="self_assessment_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status="draft"),
                 name="one_draft_self_assessment",
             ),
         ]
 
     def __str__(self):
         return _("%(organisation)s, self-assessment %(number)s") % {
-            "organisation": self.organisation, "number": self.number,
+            "organisation": self.organisation,
+            "number": self.number,
         }
 
     @property
@@ -100,11 +105,14 @@ class Evidence(models.Model):
     url = models.URLField(_("web address"), max_length=500, blank=True)
     text = models.TextField(_("note"), blank=True)
     review_date = models.DateField(
-        _("review by"), null=True, blank=True,
+        _("review by"),
+        null=True,
+        blank=True,
         help_text=_("After this date the evidence is flagged as possibly out of date."),
     )
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -132,8 +140,9 @@ class Rating(models.Model):
         CHALLENGED = "challenged", _("Challenged")
         REVISED = "revised", _("Revised after challenge")
 
-    self_assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE,
-                                        related_name="ratings")
+    self_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="ratings"
+    )
     element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="+")
     value = models.CharField(max_length=20, choices=RatingValue.choices, blank=True)
     narrative = models.TextField(blank=True)
@@ -143,14 +152,16 @@ class Rating(models.Model):
         help_text=_("Run centrally by the headquarters: its units inherit this rating."),
     )
     version = models.PositiveIntegerField(default=0, help_text=_("Bumped on every save."))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
     carry_note = models.CharField(max_length=300, blank=True)
     review = models.CharField(max_length=12, choices=Review.choices, blank=True)
     review_comment = models.TextField(blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
@@ -160,8 +171,9 @@ class Rating(models.Model):
     class Meta:
         ordering = ["element__criterion__number", "element__position"]
         constraints = [
-            models.UniqueConstraint(fields=["self_assessment", "element"],
-                                    name="one_rating_per_element"),
+            models.UniqueConstraint(
+                fields=["self_assessment", "element"], name="one_rating_per_element"
+            ),
         ]
 
     def __str__(self):
@@ -172,8 +184,9 @@ class RatingChange(models.Model):
     """History of a rating: who changed it, when, from what to what."""
 
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
     from_value = models.CharField(max_length=20, choices=RatingValue.choices, blank=True)
     to_value = models.CharField(max_length=20, choices=RatingValue.choices, blank=True)
@@ -197,14 +210,16 @@ class Action(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
 
-    self_assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE,
-                                        related_name="actions")
+    self_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="actions"
+    )
     element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("what will be done"))
     owner = models.CharField(_("owner"), max_length=150, blank=True)
     due_date = models.DateField(_("due by"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.PROPOSED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
@@ -219,25 +234,33 @@ class Action(models.Model):
 
     @property
     def is_overdue(self):
-        return (self.status != self.Status.DONE and self.due_date
-                and self.due_date < timezone.localdate())
+        return (
+            self.status != self.Status.DONE
+            and self.due_date
+            and self.due_date < timezone.localdate()
+        )
 
 
 class Share(models.Model):
     """A submitted self-assessment shared with a certification body."""
 
-    self_assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE,
-                                        related_name="shares")
+    self_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="shares"
+    )
     certification_body = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="shared_self_assessments",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="shared_self_assessments",
         limit_choices_to={"kind": Organisation.Kind.CERTIFICATION_BODY},
     )
     purpose = models.CharField(
-        _("for which assessment"), max_length=200,
+        _("for which assessment"),
+        max_length=200,
         help_text=_("For example: initial assessment, spring 2027."),
     )
-    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     shared_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -247,8 +270,10 @@ class Share(models.Model):
     class Meta:
         ordering = ["-shared_at"]
         constraints = [
-            models.UniqueConstraint(fields=["self_assessment", "certification_body", "purpose"],
-                                    name="share_once_per_purpose"),
+            models.UniqueConstraint(
+                fields=["self_assessment", "certification_body", "purpose"],
+                name="share_once_per_purpose",
+            ),
         ]
 
     def __str__(self):
@@ -258,12 +283,14 @@ class Share(models.Model):
 class PublicCommitment(models.Model):
     """An organisation's public declaration that it is working towards the standard."""
 
-    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE,
-                                        related_name="public_commitment")
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="public_commitment"
+    )
     statement = models.TextField(_("statement"))
     committed_at = models.DateTimeField(auto_now_add=True)
-    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
@@ -286,15 +313,19 @@ class ReportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    self_assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE,
-                                        related_name="report_jobs")
+    self_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="report_jobs"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()

@@ -24,8 +24,9 @@ def headquarters_assessment(self_assessment: SelfAssessment) -> SelfAssessment |
     if not parent_id:
         return None
     return (
-        SelfAssessment.objects.filter(organisation_id=parent_id,
-                                      standard_id=self_assessment.standard_id)
+        SelfAssessment.objects.filter(
+            organisation_id=parent_id, standard_id=self_assessment.standard_id
+        )
         .order_by("-number")
         .first()
     )
@@ -61,13 +62,17 @@ def overview(self_assessment: SelfAssessment) -> Overview:
     criteria = criteria_with_elements(self_assessment.standard)
     own = {
         r.element_id: r
-        for r in self_assessment.ratings.select_related("updated_by", "reviewed_by")
-        .prefetch_related("evidence")
+        for r in self_assessment.ratings.select_related(
+            "updated_by", "reviewed_by"
+        ).prefetch_related("evidence")
     }
     inherited = corporate_ratings(self_assessment)
     ratings = {**own, **inherited}
-    values = {element: ratings[element.pk].value if element.pk in ratings else ""
-              for criterion in criteria for element in criterion.elements.all()}
+    values = {
+        element: ratings[element.pk].value if element.pk in ratings else ""
+        for criterion in criteria
+        for element in criterion.elements.all()
+    }
     results = [criterion_result(c, values, self_assessment.standard) for c in criteria]
     return Overview(self_assessment, results, ratings, set(inherited))
 
@@ -76,19 +81,15 @@ def gap_report(self_assessment: SelfAssessment):
     """Elements below compliant, by criterion, each with its actions."""
     summary = overview(self_assessment)
     actions = {}
-    for action in Action.objects.filter(self_assessment=self_assessment).select_related(
-        "element"
-    ):
+    for action in Action.objects.filter(self_assessment=self_assessment).select_related("element"):
         actions.setdefault(action.element_id, []).append(action)
     rows = []
     for result in summary.criteria:
-        gaps = [
-            (element, summary.ratings[element.pk], actions.get(element.pk, []))
-            for element in result.criterion.elements.all()
-            if summary.ratings.get(element.pk) is None
-            or summary.ratings[element.pk].value in GAPS
-            or not summary.ratings[element.pk].value
-        ]
+        gaps = []
+        for element in result.criterion.elements.all():
+            rating = summary.ratings.get(element.pk)
+            if rating is None or not rating.value or rating.value in GAPS:
+                gaps.append((element, rating, actions.get(element.pk, [])))
         rows.append((result, gaps))
     all_actions = [a for group in actions.values() for a in group]
     progress = {
@@ -104,9 +105,11 @@ def programme_matrix(headquarters_assessment: SelfAssessment):
     columns = [(organisation, headquarters_assessment)]
     for unit in units:
         latest = (
-            SelfAssessment.objects.filter(organisation=unit,
-                                          standard=headquarters_assessment.standard)
-            .order_by("-number").first()
+            SelfAssessment.objects.filter(
+                organisation=unit, standard=headquarters_assessment.standard
+            )
+            .order_by("-number")
+            .first()
         )
         columns.append((unit, latest))
     ids = [sa.pk for _, sa in columns if sa]
@@ -116,8 +119,11 @@ def programme_matrix(headquarters_assessment: SelfAssessment):
             "self_assessment_id", "element_id", "value", "is_corporate"
         )
     }
-    corporate = {key[1] for key, r in values.items()
-                 if key[0] == headquarters_assessment.pk and r.is_corporate}
+    corporate = {
+        key[1]
+        for key, r in values.items()
+        if key[0] == headquarters_assessment.pk and r.is_corporate
+    }
     criteria = criteria_with_elements(headquarters_assessment.standard)
     rows = []
     for criterion in criteria:

@@ -8,8 +8,16 @@ class SelfAssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SelfAssessment
-        fields = ["id", "organisation", "standard", "number", "status", "based_on",
-                  "created_at", "submitted_at"]
+        fields = [
+            "id",
+            "organisation",
+            "standard",
+            "number",
+            "status",
+            "based_on",
+            "created_at",
+            "submitted_at",
+        ]
         read_only_fields = fields
 
 
@@ -25,19 +33,31 @@ class RatingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rating
-        fields = ["id", "self_assessment", "element", "value", "narrative", "evidence",
-                  "is_corporate", "version", "updated_at", "carry_note", "review",
-                  "review_comment"]
+        fields = [
+            "id",
+            "self_assessment",
+            "element",
+            "value",
+            "narrative",
+            "evidence",
+            "is_corporate",
+            "version",
+            "updated_at",
+            "carry_note",
+            "review",
+            "review_comment",
+        ]
         read_only_fields = fields
 
 
 class RatingUpdateSerializer(serializers.Serializer):
-    value = serializers.ChoiceField(choices=[("", "Not rated")] + RatingValue.choices,
-                                    allow_blank=True)
-    narrative = serializers.CharField(allow_blank=True, required=False, default="",
-                                      max_length=20_000)
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                     default=list)
+    value = serializers.ChoiceField(
+        choices=[("", "Not rated")] + RatingValue.choices, allow_blank=True
+    )
+    narrative = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=20_000
+    )
+    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     is_corporate = serializers.BooleanField(required=False, default=False)
     version = serializers.IntegerField(
         min_value=0, help_text="The version you read; a newer one on the server answers 409."
@@ -49,8 +69,20 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "title", "kind", "original_name", "content_type", "size", "sha256",
-                  "url", "text", "review_date", "is_stale", "added_at"]
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "url",
+            "text",
+            "review_date",
+            "is_stale",
+            "added_at",
+        ]
         read_only_fields = fields
 
 
@@ -68,7 +100,15 @@ class ActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Action
-        fields = ["id", "self_assessment", "element", "description", "owner", "due_date",
-                  "status", "updated_at"]
+        fields = [
+            "id",
+            "self_assessment",
+            "element",
+            "description",
+            "owner",
+            "due_date",
+            "status",
+            "updated_at",
+        ]
         read_only_fields = ["id", "self_assessment", "element", "updated_at"]
         extra_kwargs = {"description": {"required": True}, "status": {"required": True}}

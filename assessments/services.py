@@ -40,9 +40,11 @@ def _require(membership: Membership, roles: set, organisation: Organisation) -> 
 def _locked(self_assessment_id: int) -> SelfAssessment:
     """The self-assessment as it is now, locked until the change is saved, so that
     nothing is changed after it was submitted by someone else."""
-    return SelfAssessment.objects.select_for_update().select_related(
-        "organisation", "standard"
-    ).get(pk=self_assessment_id)
+    return (
+        SelfAssessment.objects.select_for_update()
+        .select_related("organisation", "standard")
+        .get(pk=self_assessment_id)
+    )
 
 
 def _require_draft(self_assessment: SelfAssessment) -> None:
@@ -116,24 +118,29 @@ def _carry_forward(new: SelfAssessment, previous: SelfAssessment) -> None:
         rating.evidence.set({e for r in carried for e in r.evidence.all()})
     open_actions = previous.actions.exclude(status=Action.Status.DONE).select_related("element")
     for action in open_actions:
-        origin = next(
-            (pk for pk, (_, froms) in sources.items() if action.element in froms), None
-        )
+        origin = next((pk for pk, (_, froms) in sources.items() if action.element in froms), None)
         if origin:
             Action.objects.create(
-                self_assessment=new, element_id=origin, description=action.description,
-                owner=action.owner, due_date=action.due_date, status=action.status,
+                self_assessment=new,
+                element_id=origin,
+                description=action.description,
+                owner=action.owner,
+                due_date=action.due_date,
+                status=action.status,
             )
 
 
 def _sources_by_element(new_standard, old_standard):
     """{new element id: (change, [old elements])}."""
     if new_standard.pk == old_standard.pk:
-        return {e.pk: (ElementMapping.Change.UNCHANGED, [e])
-                for e in Element.objects.filter(criterion__standard=new_standard)}
+        return {
+            e.pk: (ElementMapping.Change.UNCHANGED, [e])
+            for e in Element.objects.filter(criterion__standard=new_standard)
+        }
     sources = {}
     mappings = ElementMapping.objects.filter(
-        standard=new_standard, from_element__criterion__standard=old_standard,
+        standard=new_standard,
+        from_element__criterion__standard=old_standard,
         to_element__isnull=False,
     ).select_related("from_element")
     for m in mappings:
@@ -146,8 +153,9 @@ def _carry_note(change, from_elements):
     codes = ", ".join(e.code for e in from_elements)
     notes = {
         ElementMapping.Change.UNCHANGED: "",
-        ElementMapping.Change.REWORDED: _("Reworded since %(codes)s: check your rating still "
-                                          "holds."),
+        ElementMapping.Change.REWORDED: _(
+            "Reworded since %(codes)s: check your rating still holds."
+        ),
         ElementMapping.Change.MOVED: _("Moved from %(codes)s."),
         ElementMapping.Change.SPLIT: _("Split from %(codes)s: check the rating fits this part."),
         ElementMapping.Change.MERGED: _("Merged from %(codes)s: the lowest rating was kept."),
@@ -156,8 +164,12 @@ def _carry_note(change, from_elements):
 
 
 def _severity(value):
-    order = [RatingValue.NON_COMPLIANT, RatingValue.PARTIAL, RatingValue.COMPLIANT,
-             RatingValue.COMPLIANCE_PLUS]
+    order = [
+        RatingValue.NON_COMPLIANT,
+        RatingValue.PARTIAL,
+        RatingValue.COMPLIANT,
+        RatingValue.COMPLIANCE_PLUS,
+    ]
     return order.index(value)
 
 
@@ -168,8 +180,10 @@ class RatingConflict(ValidationError):
         self.current = rating
         who = rating.updated_by or _("someone else")
         super().__init__(
-            _("%(who)s changed this element while you were editing it. Their version is "
-              "shown below; nothing of yours was saved. Make your change again on top of it.")
+            _(
+                "%(who)s changed this element while you were editing it. Their version is "
+                "shown below; nothing of yours was saved. Make your change again on top of it."
+            )
             % {"who": who}
         )
 
@@ -205,16 +219,23 @@ def rating_save(
     if review == Rating.Review.CHALLENGED:
         review = Rating.Review.REVISED
     Rating.objects.filter(pk=rating.pk).update(
-        value=data.value, narrative=data.narrative, is_corporate=data.is_corporate,
-        review=review, version=F("version") + 1, updated_by=membership.user,
+        value=data.value,
+        narrative=data.narrative,
+        is_corporate=data.is_corporate,
+        review=review,
+        version=F("version") + 1,
+        updated_by=membership.user,
         updated_at=timezone.now(),
     )
     rating.refresh_from_db()
     rating.evidence.set(data.evidence)
     if before.value != data.value or before.narrative != data.narrative:
         RatingChange.objects.create(
-            rating=rating, changed_by=membership.user, from_value=before.value,
-            to_value=data.value, narrative_changed=before.narrative != data.narrative,
+            rating=rating,
+            changed_by=membership.user,
+            from_value=before.value,
+            to_value=data.value,
+            narrative_changed=before.narrative != data.narrative,
         )
     _propose_action(rating)
     return rating
@@ -230,7 +251,8 @@ def _propose_action(rating: Rating) -> None:
             description=_("Close the gap in %(code)s: %(title)s")
             % {"code": rating.element.code, "title": rating.element.title},
             due_date=partial_action_latest_due(rating.self_assessment.standard)
-            if rating.value == RatingValue.PARTIAL else None,
+            if rating.value == RatingValue.PARTIAL
+            else None,
         )
     elif rating.value not in GAPS:
         actions.filter(status=Action.Status.PROPOSED, owner="").delete()
@@ -254,13 +276,17 @@ def rating_review(*, membership: Membership, rating: Rating, agree: bool, commen
 
 
 @transaction.atomic
-def action_update(*, membership: Membership, action: Action, description: str, owner: str,
-                  due_date, status: str) -> Action:
+def action_update(
+    *, membership: Membership, action: Action, description: str, owner: str, due_date, status: str
+) -> Action:
     self_assessment = _locked(action.self_assessment_id)
     _require(membership, EDIT_ROLES, self_assessment.organisation)
     _require_draft(self_assessment)
     action.description, action.owner, action.due_date, action.status = (
-        description, owner, due_date, status,
+        description,
+        owner,
+        due_date,
+        status,
     )
     action.full_clean()
     action.save()
@@ -274,12 +300,15 @@ def submission_problems(self_assessment: SelfAssessment) -> list[str]:
     ratings = list(self_assessment.ratings.select_related("element"))
     unrated = [r.element.code for r in ratings if not r.value and r.element_id not in inherited]
     if unrated:
-        problems.append(_("Rate every element: %(codes)s are not rated yet.")
-                        % {"codes": ", ".join(unrated)})
+        problems.append(
+            _("Rate every element: %(codes)s are not rated yet.") % {"codes": ", ".join(unrated)}
+        )
     challenged = [r.element.code for r in ratings if r.review == Rating.Review.CHALLENGED]
     if challenged:
-        problems.append(_("Resolve the internal assessor's challenges on %(codes)s.")
-                        % {"codes": ", ".join(challenged)})
+        problems.append(
+            _("Resolve the internal assessor's challenges on %(codes)s.")
+            % {"codes": ", ".join(challenged)}
+        )
     latest = partial_action_latest_due(self_assessment.standard)
     actions = {a.element_id: a for a in self_assessment.actions.all()}
     for rating in ratings:
@@ -287,13 +316,18 @@ def submission_problems(self_assessment: SelfAssessment) -> list[str]:
             continue
         action = actions.get(rating.element_id)
         if action is None or not action.owner or not action.due_date:
-            problems.append(_("Give the action for %(code)s an owner and a due date.")
-                            % {"code": rating.element.code})
+            problems.append(
+                _("Give the action for %(code)s an owner and a due date.")
+                % {"code": rating.element.code}
+            )
         elif rating.value == RatingValue.PARTIAL and action.due_date > latest:
             problems.append(
                 _("The action for %(code)s must be due within %(months)s months, by %(date)s.")
-                % {"code": rating.element.code, "months": self_assessment.standard
-                   .partial_action_months, "date": latest.strftime("%-d %B %Y")}
+                % {
+                    "code": rating.element.code,
+                    "months": self_assessment.standard.partial_action_months,
+                    "date": latest.strftime("%-d %B %Y"),
+                }
             )
     return problems
 
@@ -313,16 +347,25 @@ def self_assessment_submit(*, membership: Membership, self_assessment: SelfAsses
 
 
 @transaction.atomic
-def self_assessment_share(*, membership: Membership, self_assessment: SelfAssessment,
-                          certification_body: Organisation, purpose: str) -> Share:
+def self_assessment_share(
+    *,
+    membership: Membership,
+    self_assessment: SelfAssessment,
+    certification_body: Organisation,
+    purpose: str,
+) -> Share:
     self_assessment = _locked(self_assessment.pk)
     _require(membership, {Role.APPLICANT_ADMIN}, self_assessment.organisation)
     if self_assessment.is_draft:
         raise ValidationError(_("Submit the self-assessment before sharing it."))
     if certification_body.kind != Organisation.Kind.CERTIFICATION_BODY:
         raise ValidationError({"certification_body": _("Choose a certification body.")})
-    share = Share(self_assessment=self_assessment, certification_body=certification_body,
-                  purpose=purpose.strip(), shared_by=membership.user)
+    share = Share(
+        self_assessment=self_assessment,
+        certification_body=certification_body,
+        purpose=purpose.strip(),
+        shared_by=membership.user,
+    )
     share.full_clean()
     share.save()
     return share
@@ -343,6 +386,6 @@ def commitment_make(*, membership: Membership, statement: str) -> PublicCommitme
 @transaction.atomic
 def commitment_withdraw(*, membership: Membership) -> None:
     _require(membership, {Role.APPLICANT_ADMIN}, membership.organisation)
-    PublicCommitment.objects.filter(
-        organisation=membership.organisation, withdrawn_at=None
-    ).update(withdrawn_at=timezone.now())
+    PublicCommitment.objects.filter(organisation=membership.organisation, withdrawn_at=None).update(
+        withdrawn_at=timezone.now()
+    )

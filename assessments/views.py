@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from organisations.models import Organisation
 from organisations.policy import get_visible_or_404
 from organisations.views import _apply_errors, membership_required
+
 from . import selectors, services
 from .forms import ActionForm, CommitmentForm, RatingForm, ReviewForm, ShareForm, StartForm
 from .models import Action, Evidence, PublicCommitment, Rating, SelfAssessment
@@ -24,7 +25,8 @@ def _assessment(request, assessment_pk):
 
 def _permissions(membership, self_assessment):
     own = membership.organisation_id in (
-        self_assessment.organisation_id, self_assessment.organisation.parent_id,
+        self_assessment.organisation_id,
+        self_assessment.organisation.parent_id,
     )
     draft = self_assessment.is_draft
     return {
@@ -90,8 +92,12 @@ def criterion(request, assessment_pk, slug):
         (element, summary.ratings.get(element.pk), element.pk in summary.inherited)
         for element in result.criterion.elements.all()
     ]
-    context = {"sa": self_assessment, "result": result, "rows": rows,
-               **_permissions(request.membership, self_assessment)}
+    context = {
+        "sa": self_assessment,
+        "result": result,
+        "rows": rows,
+        **_permissions(request.membership, self_assessment),
+    }
     return render(request, "assessments/criterion.html", context)
 
 
@@ -110,8 +116,11 @@ def element(request, assessment_pk, code):
         request.POST if request.method == "POST" else None,
         evidence=library,
         initial={
-            "value": rating.value, "narrative": rating.narrative, "version": rating.version,
-            "evidence": list(rating.evidence.all()), "is_corporate": rating.is_corporate,
+            "value": rating.value,
+            "narrative": rating.narrative,
+            "version": rating.version,
+            "evidence": list(rating.evidence.all()),
+            "is_corporate": rating.is_corporate,
         },
     )
     wants_json = "application/json" in request.headers.get("Accept", "")
@@ -128,7 +137,9 @@ def element(request, assessment_pk, code):
             )
             try:
                 rating = services.rating_save(
-                    membership=request.membership, rating=rating, data=data,
+                    membership=request.membership,
+                    rating=rating,
+                    data=data,
                     expected_version=form.cleaned_data["version"],
                 )
             except services.RatingConflict as exc:
@@ -138,8 +149,9 @@ def element(request, assessment_pk, code):
                 _apply_errors(form, error)
             else:
                 if wants_json:
-                    return JsonResponse({"version": rating.version,
-                                         "saved_at": rating.updated_at.isoformat()})
+                    return JsonResponse(
+                        {"version": rating.version, "saved_at": rating.updated_at.isoformat()}
+                    )
                 messages.success(request, _("Element %(code)s saved.") % {"code": code})
                 return redirect(_next_element_url(self_assessment, rating))
         if wants_json:
@@ -149,13 +161,20 @@ def element(request, assessment_pk, code):
                 )
             return JsonResponse({"errors": form.errors}, status=400)
         if conflict:
-            yours = {"value": request.POST.get("value", ""),
-                     "narrative": request.POST.get("narrative", "")}
-            form = RatingForm(evidence=library, initial={
-                "value": rating.value, "narrative": rating.narrative,
-                "version": rating.version, "evidence": list(rating.evidence.all()),
-                "is_corporate": rating.is_corporate,
-            })
+            yours = {
+                "value": request.POST.get("value", ""),
+                "narrative": request.POST.get("narrative", ""),
+            }
+            form = RatingForm(
+                evidence=library,
+                initial={
+                    "value": rating.value,
+                    "narrative": rating.narrative,
+                    "version": rating.version,
+                    "evidence": list(rating.evidence.all()),
+                    "is_corporate": rating.is_corporate,
+                },
+            )
     context = {
         "sa": self_assessment,
         "rating": rating,
@@ -176,8 +195,9 @@ def element(request, assessment_pk, code):
 
 def _element_codes(self_assessment):
     return list(
-        self_assessment.ratings.order_by("element__criterion__number", "element__position")
-        .values_list("element__code", flat=True)
+        self_assessment.ratings.order_by(
+            "element__criterion__number", "element__position"
+        ).values_list("element__code", flat=True)
     )
 
 
@@ -205,7 +225,8 @@ def review(request, assessment_pk, code):
     if form.is_valid():
         try:
             services.rating_review(
-                membership=request.membership, rating=rating,
+                membership=request.membership,
+                rating=rating,
                 agree=form.cleaned_data["decision"] == "agree",
                 comment=form.cleaned_data["comment"],
             )
@@ -223,8 +244,12 @@ def gaps(request, assessment_pk):
     self_assessment = _assessment(request, assessment_pk)
     summary, rows, actions, progress = selectors.gap_report(self_assessment)
     context = {
-        "sa": self_assessment, "summary": summary, "rows": rows, "actions": actions,
-        "progress": progress, **_permissions(request.membership, self_assessment),
+        "sa": self_assessment,
+        "summary": summary,
+        "rows": rows,
+        "actions": actions,
+        "progress": progress,
+        **_permissions(request.membership, self_assessment),
     }
     return render(request, "assessments/gaps.html", context)
 
@@ -233,13 +258,17 @@ def gaps(request, assessment_pk):
 def action_edit(request, action_pk):
     action = get_visible_or_404(
         Action.objects.select_related("self_assessment__organisation", "element"),
-        request.membership, pk=action_pk,
+        request.membership,
+        pk=action_pk,
     )
     form = ActionForm(request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
         try:
-            services.action_update(membership=request.membership, action=action,
-                                   **{f: form.cleaned_data[f] for f in ActionForm.Meta.fields})
+            services.action_update(
+                membership=request.membership,
+                action=action,
+                **{f: form.cleaned_data[f] for f in ActionForm.Meta.fields},
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -263,13 +292,15 @@ def submit(request, assessment_pk):
     problems = services.submission_problems(self_assessment) if self_assessment.is_draft else []
     if request.method == "POST":
         try:
-            services.self_assessment_submit(membership=request.membership,
-                                            self_assessment=self_assessment)
+            services.self_assessment_submit(
+                membership=request.membership, self_assessment=self_assessment
+            )
         except ValidationError as error:
             problems = error.messages
         else:
-            messages.success(request, _("Self-assessment %(n)s is submitted.")
-                             % {"n": self_assessment.number})
+            messages.success(
+                request, _("Self-assessment %(n)s is submitted.") % {"n": self_assessment.number}
+            )
             return redirect("assessments:detail", self_assessment.pk)
     context = {"sa": self_assessment, "problems": problems, **permissions}
     return render(request, "assessments/submit.html", context)
@@ -283,21 +314,26 @@ def share(request, assessment_pk):
     form = ShareForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.self_assessment_share(membership=request.membership,
-                                           self_assessment=self_assessment, **form.cleaned_data)
+            services.self_assessment_share(
+                membership=request.membership, self_assessment=self_assessment, **form.cleaned_data
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("Shared with %(body)s.")
-                             % {"body": form.cleaned_data["certification_body"]})
+            messages.success(
+                request,
+                _("Shared with %(body)s.") % {"body": form.cleaned_data["certification_body"]},
+            )
             return redirect("assessments:detail", self_assessment.pk)
     context = {
         "form": form,
         "page_title": _("Share with your certification body"),
         "caption": str(self_assessment),
         "back_url": reverse("assessments:detail", args=[self_assessment.pk]),
-        "lead": _("The certification body will see this submitted version, its evidence and "
-                  "its action plan. Drafts are never shared."),
+        "lead": _(
+            "The certification body will see this submitted version, its evidence and "
+            "its action plan. Drafts are never shared."
+        ),
     }
     return render(request, "form_page.html", context)
 
@@ -315,8 +351,11 @@ def new_version(request, assessment_pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("assessments:detail", self_assessment.pk)
-    messages.success(request, _("Version %(n)s is started from version %(old)s.")
-                     % {"n": new.number, "old": self_assessment.number})
+    messages.success(
+        request,
+        _("Version %(n)s is started from version %(old)s.")
+        % {"n": new.number, "old": self_assessment.number},
+    )
     return redirect("assessments:detail", new.pk)
 
 
@@ -326,17 +365,22 @@ def programme(request, assessment_pk):
     if self_assessment.organisation.parent_id or not self_assessment.organisation.units.exists():
         raise Http404
     columns, rows = selectors.programme_matrix(self_assessment)
-    return render(request, "assessments/programme.html",
-                  {"sa": self_assessment, "columns": columns, "rows": rows})
+    return render(
+        request,
+        "assessments/programme.html",
+        {"sa": self_assessment, "columns": columns, "rows": rows},
+    )
 
 
 @membership_required
 def commitment(request):
     membership = request.membership
-    current = PublicCommitment.objects.filter(organisation=membership.organisation,
-                                              withdrawn_at=None).first()
-    form = CommitmentForm(request.POST or None,
-                          initial={"statement": current.statement if current else ""})
+    current = PublicCommitment.objects.filter(
+        organisation=membership.organisation, withdrawn_at=None
+    ).first()
+    form = CommitmentForm(
+        request.POST or None, initial={"statement": current.statement if current else ""}
+    )
     if request.method == "POST":
         try:
             if "withdraw" in request.POST:

@@ -244,6 +244,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or a `status`; each gets its own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "EvidenceKindEnum": "assessments.models.Evidence.Kind",
+        "SelfAssessmentStatusEnum": "assessments.models.SelfAssessment.Status",
+        "ActionStatusEnum": "assessments.models.Action.Status",
+        "ReportJobStatusEnum": "assessments.models.ReportJob.Status",
+        "StandardStatusEnum": "standard.models.Standard.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.add_error_responses",
@@ -257,4 +266,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint reports every step of a layout at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
+from assessments import api as assessments_api
 from organisations import api as organisations_api
 from standard import api as standard_api
 
@@ -18,6 +19,10 @@ router.register("sectors", organisations_api.SectorViewSet)
 router.register("organisations", organisations_api.OrganisationViewSet)
 router.register("sites", organisations_api.SiteViewSet)
 router.register("standards", standard_api.StandardViewSet, basename="standard")
+router.register("self-assessments", assessments_api.SelfAssessmentViewSet)
+router.register("ratings", assessments_api.RatingViewSet)
+router.register("evidence", assessments_api.EvidenceViewSet)
+router.register("actions", assessments_api.ActionViewSet)
 
 
 def admin_login(request, extra_context=None):
@@ -61,6 +66,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("organisations.urls")),
     path("standard/", include("standard.urls")),
+    path("evidence/", include("assessments.evidence_urls")),
+    path("assessments/reports/", include("assessments.report_urls")),
+    path("assessments/", include("assessments.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),

@@ -15,6 +15,8 @@ def navigation(request):
             Organisation.Kind.CERTIFICATION_BODY,
         ):
             items.append((_("Self-assessment"), reverse("assessments:index")))
+        if membership.organisation.kind == Organisation.Kind.APPLICANT:
+            items.append((_("Evidence"), reverse("evidence:list")))
         items.append(
             (_("Organisation"), reverse("organisation_detail", args=[membership.organisation_id]))
         )

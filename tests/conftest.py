@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from assessments.models import Evidence, ReportJob, SelfAssessment
 from config.celery import app as celery_app
 from organisations.models import Invitation, Membership, Organisation, Role, Site
 from organisations.services import invitation_create
@@ -39,6 +40,10 @@ class Tenant:
     regulator: Organisation
     members: dict[str, Membership] = field(default_factory=dict)
     invitation: Invitation | None = None
+    evidence: Evidence | None = None
+    # Set by fixtures that need them (the standard is too heavy to load for every tenant).
+    self_assessment: SelfAssessment | None = None
+    report_job: ReportJob | None = None
 
     def __getitem__(self, role):
         return self.members[role]
@@ -68,6 +73,13 @@ def build_tenant(label: str) -> Tenant:
         membership=tenant[Role.APPLICANT_ADMIN],
         email=f"newcomer@{label.lower()}.example",
         role=Role.APPLICANT_EDITOR,
+    )
+    tenant.evidence = Evidence.objects.create(
+        organisation=applicant,
+        title=f"{label} Evidence Note",
+        kind=Evidence.Kind.NOTE,
+        text="Minutes of the customer panel, March.",
+        added_by=tenant[Role.APPLICANT_ADMIN].user,
     )
     return tenant
 

@@ -86,3 +86,7 @@ def test_an_unknown_api_address_answers_json(client, db):
     response = client.get("/api/sectors/no/such/thing/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_the_schema_generates_without_warnings(db, tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Action, Rating, RatingValue, SelfAssessment
+from assessments.models import Action, PublicCommitment, Rating, RatingValue, SelfAssessment
 from assessments.selectors import overview
 from organisations.models import Role
 from standard.models import Element, Level, Standard
@@ -14,7 +14,9 @@ from standard.models import Element, Level, Standard
 from ..factories import member
 
 C_PLUS, COMPLIANT, PARTIAL, NON = (
-    RatingValue.COMPLIANCE_PLUS, RatingValue.COMPLIANT, RatingValue.PARTIAL,
+    RatingValue.COMPLIANCE_PLUS,
+    RatingValue.COMPLIANT,
+    RatingValue.PARTIAL,
     RatingValue.NON_COMPLIANT,
 )
 
@@ -34,15 +36,19 @@ def draft(alpha):
 def rate(membership, self_assessment, code, value, narrative=""):
     rating = self_assessment.ratings.get(element__code=code)
     return services.rating_save(
-        membership=membership, rating=rating,
+        membership=membership,
+        rating=rating,
         data=services.RatingInput(value=value, narrative=narrative, evidence=[]),
         expected_version=rating.version,
     )
 
 
 def rate_criterion(membership, self_assessment, slug, values):
-    codes = list(Element.objects.filter(criterion__standard=self_assessment.standard,
-                                        criterion__slug=slug).values_list("code", flat=True))
+    codes = list(
+        Element.objects.filter(
+            criterion__standard=self_assessment.standard, criterion__slug=slug
+        ).values_list("code", flat=True)
+    )
     for code, value in zip(codes, values, strict=False):
         rate(membership, self_assessment, code, value)
     return codes
@@ -95,11 +101,19 @@ def test_two_people_editing_one_element_do_not_overwrite_each_other(alpha, draft
     first, second = alpha[Role.APPLICANT_ADMIN], alpha[Role.APPLICANT_EDITOR]
     rating = draft.ratings.get(element__code="3.1")
     opened_version = rating.version
-    services.rating_save(membership=first, rating=rating, expected_version=opened_version,
-                         data=services.RatingInput(COMPLIANT, "First words", []))
+    services.rating_save(
+        membership=first,
+        rating=rating,
+        expected_version=opened_version,
+        data=services.RatingInput(COMPLIANT, "First words", []),
+    )
     with pytest.raises(services.RatingConflict) as conflict:
-        services.rating_save(membership=second, rating=rating, expected_version=opened_version,
-                             data=services.RatingInput(PARTIAL, "Second words", []))
+        services.rating_save(
+            membership=second,
+            rating=rating,
+            expected_version=opened_version,
+            data=services.RatingInput(PARTIAL, "Second words", []),
+        )
     assert first.user.full_name in conflict.value.messages[0]
     rating.refresh_from_db()
     assert (rating.value, rating.narrative) == (COMPLIANT, "First words")
@@ -129,17 +143,21 @@ def test_internal_assessors_review_but_do_not_rate(alpha, draft):
     rating = rate(alpha[Role.APPLICANT_EDITOR], draft, "1.1", COMPLIANT)
     with pytest.raises(ValidationError, match="Say why"):
         services.rating_review(membership=assessor, rating=rating, agree=False, comment="")
-    services.rating_review(membership=assessor, rating=rating, agree=False,
-                           comment="No evidence of analysis by group.")
+    services.rating_review(
+        membership=assessor, rating=rating, agree=False, comment="No evidence of analysis by group."
+    )
     rating.refresh_from_db()
     assert rating.review == Rating.Review.CHALLENGED
 
 
 def fill(membership, self_assessment, value=COMPLIANT):
     for rating in self_assessment.ratings.all():
-        services.rating_save(membership=membership, rating=rating,
-                             data=services.RatingInput(value, "", []),
-                             expected_version=rating.version)
+        services.rating_save(
+            membership=membership,
+            rating=rating,
+            data=services.RatingInput(value, "", []),
+            expected_version=rating.version,
+        )
 
 
 def test_submission_needs_every_element_rated_and_challenges_resolved(alpha, draft):
@@ -156,9 +174,14 @@ def test_submission_needs_every_element_rated_and_challenges_resolved(alpha, dra
         services.self_assessment_submit(membership=editor, self_assessment=draft)
     action = Action.objects.get(self_assessment=draft, element__code="4.1")
     too_late = services.partial_action_latest_due(draft.standard) + datetime.timedelta(days=1)
-    services.action_update(membership=editor, action=action, description="Fix it",
-                           owner="Customer services lead", due_date=too_late,
-                           status=Action.Status.IN_PROGRESS)
+    services.action_update(
+        membership=editor,
+        action=action,
+        description="Fix it",
+        owner="Customer services lead",
+        due_date=too_late,
+        status=Action.Status.IN_PROGRESS,
+    )
     with pytest.raises(ValidationError, match="must be due within 3 months"):
         services.self_assessment_submit(membership=editor, self_assessment=draft)
     action.due_date = services.partial_action_latest_due(draft.standard)
@@ -183,14 +206,18 @@ def test_a_submitted_version_is_frozen_and_the_next_carries_forward(alpha, draft
 
 def test_carrying_across_versions_of_the_standard_marks_what_changed(alpha):
     admin = alpha[Role.APPLICANT_ADMIN]
-    old = services.self_assessment_start(membership=admin,
-                                         standard=_published("2025"))
+    old = services.self_assessment_start(membership=admin, standard=_published("2025"))
     fill(admin, old)
     rate(admin, old, "1.3", PARTIAL)
     for action in old.actions.all():
-        services.action_update(membership=admin, action=action, description="Act",
-                               owner="Lead", due_date=services.partial_action_latest_due(
-                                   old.standard), status=Action.Status.PROPOSED)
+        services.action_update(
+            membership=admin,
+            action=action,
+            description="Act",
+            owner="Lead",
+            due_date=services.partial_action_latest_due(old.standard),
+            status=Action.Status.PROPOSED,
+        )
     services.self_assessment_submit(membership=admin, self_assessment=old)
     new = services.self_assessment_start(membership=admin)
     assert new.standard.version == "2026"
@@ -212,8 +239,12 @@ def _published(version):
 def test_units_inherit_elements_run_centrally(alpha, draft):
     hq_editor = alpha[Role.APPLICANT_EDITOR]
     rating = draft.ratings.get(element__code="4.2")
-    services.rating_save(membership=hq_editor, rating=rating, expected_version=rating.version,
-                         data=services.RatingInput(C_PLUS, "Central web team", [], True))
+    services.rating_save(
+        membership=hq_editor,
+        rating=rating,
+        expected_version=rating.version,
+        data=services.RatingInput(C_PLUS, "Central web team", [], True),
+    )
     unit_admin = member(alpha.unit, Role.APPLICANT_ADMIN)
     unit_sa = services.self_assessment_start(membership=unit_admin)
     summary = overview(unit_sa)
@@ -230,8 +261,10 @@ def test_a_shared_submission_is_visible_to_that_certification_body_only(alpha, b
     body_a, body_b = alpha[Role.ASSESSOR], beta[Role.ASSESSOR]
     assert not SelfAssessment.objects.visible_to(body_a).exists()
     services.self_assessment_share(
-        membership=alpha[Role.APPLICANT_ADMIN], self_assessment=draft,
-        certification_body=alpha.certification_body, purpose="Initial assessment 2027",
+        membership=alpha[Role.APPLICANT_ADMIN],
+        self_assessment=draft,
+        certification_body=alpha.certification_body,
+        purpose="Initial assessment 2027",
     )
     assert list(SelfAssessment.objects.visible_to(body_a)) == [draft]
     assert Rating.objects.visible_to(body_a).count() == draft.ratings.count()
@@ -241,19 +274,25 @@ def test_a_shared_submission_is_visible_to_that_certification_body_only(alpha, b
 def test_drafts_cannot_be_shared(alpha, draft):
     with pytest.raises(ValidationError, match="Submit the self-assessment"):
         services.self_assessment_share(
-            membership=alpha[Role.APPLICANT_ADMIN], self_assessment=draft,
-            certification_body=alpha.certification_body, purpose="Too early",
+            membership=alpha[Role.APPLICANT_ADMIN],
+            self_assessment=draft,
+            certification_body=alpha.certification_body,
+            purpose="Too early",
         )
 
 
 def test_the_element_page_saves_and_answers_409_on_a_stale_version(alpha, draft, login):
     client = login(alpha[Role.APPLICANT_EDITOR])
     url = reverse("assessments:element", args=[draft.pk, "3.2"])
-    ok = client.post(url, {"value": COMPLIANT, "narrative": "We track it", "version": 0},
-                     HTTP_ACCEPT="application/json")
+    ok = client.post(
+        url,
+        {"value": COMPLIANT, "narrative": "We track it", "version": 0},
+        HTTP_ACCEPT="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["version"] == 1
-    stale = client.post(url, {"value": PARTIAL, "narrative": "Stale", "version": 0},
-                        HTTP_ACCEPT="application/json")
+    stale = client.post(
+        url, {"value": PARTIAL, "narrative": "Stale", "version": 0}, HTTP_ACCEPT="application/json"
+    )
     assert stale.status_code == 409
     assert "nothing of yours was saved" in stale.json()["error"]
     page = client.post(url, {"value": PARTIAL, "narrative": "Stale", "version": 0})
@@ -271,8 +310,11 @@ def test_a_bad_rating_value_is_refused_clearly(alpha, draft, login):
 
 def test_public_commitment_is_made_and_withdrawn(alpha, login):
     client = login(alpha[Role.APPLICANT_ADMIN])
-    client.post(reverse("assessments:commitment"), {"statement": "We are working towards it."})
-    commitment = alpha.applicant.public_commitment
+    response = client.post(
+        reverse("assessments:commitment"), {"statement": "We are working towards it."}
+    )
+    assert response.status_code == 302, response.content.decode()
+    commitment = PublicCommitment.objects.get(organisation=alpha.applicant)
     assert commitment.is_active
     client.post(reverse("assessments:commitment"), {"withdraw": "1"})
     commitment.refresh_from_db()

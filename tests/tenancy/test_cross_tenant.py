@@ -21,8 +21,20 @@ KWARGS = {
     "site_pk": lambda a: a.site.pk,
     "membership_pk": lambda a: a[Role.APPLICANT_EDITOR].pk,
     "invitation_pk": lambda a: a.invitation.pk,
+    "evidence_pk": lambda a: a.evidence.pk,
+    "assessment_pk": lambda a: a.self_assessment.pk,
+    "job_pk": lambda a: a.report_job.pk,
+    "action_pk": lambda a: a.action.pk,
+    # A criterion and an element of Alpha's self-assessment (the assessment is Alpha's).
+    "slug": lambda a: "delivery",
+    "code": lambda a: "2.1",
     "organisation-detail:pk": lambda a: a.applicant.pk,
     "site-detail:pk": lambda a: a.site.pk,
+    "selfassessment-detail:pk": lambda a: a.self_assessment.pk,
+    "selfassessment-submit:pk": lambda a: a.self_assessment.pk,
+    "rating-detail:pk": lambda a: a.rating.pk,
+    "action-detail:pk": lambda a: a.action.pk,
+    "evidence-detail:pk": lambda a: a.evidence.pk,
     "format": lambda a: "json",
 }
 
@@ -98,6 +110,9 @@ def alpha_names(alpha):
         alpha.regulator.name,
         alpha[Role.APPLICANT_EDITOR].user.email,
         alpha.invitation.email,
+        alpha.evidence.title,
+        "Alpha narrative about complaints",
+        "Alpha commits to the standard",
     ]
 
 
@@ -109,8 +124,45 @@ def standard_2026(db):
     call_command("load_standard", verbosity=0)
 
 
+@pytest.fixture
+def alpha_reports(alpha, standard_2026, settings, tmp_path):
+    """Tenant Alpha's self-assessment and a finished gap report of it, with its file."""
+    from django.core.files.base import ContentFile
+
+    from assessments.models import ReportJob
+    from assessments.services import (
+        RatingInput,
+        commitment_make,
+        rating_save,
+        self_assessment_start,
+    )
+
+    settings.MEDIA_ROOT = tmp_path
+    admin = alpha[Role.APPLICANT_ADMIN]
+    alpha.self_assessment = self_assessment_start(membership=admin)
+    alpha.rating = alpha.self_assessment.ratings.get(element__code="2.1")
+    rating_save(
+        membership=admin,
+        rating=alpha.rating,
+        expected_version=0,
+        data=RatingInput("partial", "Alpha narrative about complaints", [alpha.evidence]),
+    )
+    alpha.action = alpha.self_assessment.actions.get()
+    commitment_make(membership=admin, statement="Alpha commits to the standard")
+    alpha.report_job = ReportJob.objects.create(
+        self_assessment=alpha.self_assessment,
+        requested_by=admin.user,
+        status=ReportJob.Status.DONE,
+        progress=100,
+    )
+    alpha.report_job.file.save("alpha-gap-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
+    return alpha
+
+
 @pytest.mark.parametrize("role", SECOND_TENANT_ROLES)
-def test_no_route_shows_or_reaches_another_tenants_data(role, alpha, beta, standard_2026, login):
+def test_no_route_shows_or_reaches_another_tenants_data(
+    role, alpha, alpha_reports, beta, standard_2026, login
+):
     client = login(beta[role])
     secrets = alpha_names(alpha)
     walked = 0
@@ -142,7 +194,7 @@ def test_no_route_shows_or_reaches_another_tenants_data(role, alpha, beta, stand
     assert walked > 20
 
 
-def test_every_route_is_walked_or_exempt_with_a_reason(alpha):
+def test_every_route_is_walked_or_exempt_with_a_reason(alpha, alpha_reports):
     for name, args in all_routes():
         if _exempt(name) or name in PUBLIC:
             continue

@@ -326,6 +326,21 @@ class Loader:
             for name, region in units:
                 self.applicant(name, body, region, legal_form, parent=headquarters)
         self.people()
+        self.self_assessments()
+
+    def self_assessments(self):
+        from assessments import demo
+        from standard.selectors import current_standard
+
+        if current_standard() is None:
+            return  # no standard loaded yet: nothing to assess against
+        demo.load(
+            self.rng,
+            in_progress="Northshire County Council",
+            submitted="Riverside Community Health NHS Trust",
+            shared_with=self.organisations[CERTIFICATION_BODIES[0][0]],
+            headquarters="Crown Pensions Agency",
+        )
 
     def organisation(self, name, kind, **fields):
         organisation = Organisation(name=name, kind=kind, **fields)

@@ -1,0 +1,337 @@
+"""Gap report exports: the PDF, built in the background as a ReportJob, and the CSV."""
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from organisations.models import Membership
+from standard.models import Level, LevelDescriptor
+
+from . import selectors
+from .models import Action, RatingValue, ReportJob, SelfAssessment
+
+# A build takes seconds; one still running after this lost its worker.
+ABANDONED_AFTER = timedelta(minutes=10)
+
+logger = logging.getLogger(__name__)
+
+PDF_TEMPLATE = "assessments/report/gap_report_pdf.html"
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab
+# and carriage return, may strip them and then do so): such cells are neutralised.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Starting and watching a report ---------------------------------------------------------
+
+
+@transaction.atomic
+def report_job_start(*, membership: Membership, self_assessment: SelfAssessment) -> ReportJob:
+    """Ask for a gap report PDF. Anyone who can see the self-assessment may.
+
+    If this person already has one waiting to start, that one is queued again rather
+    than a second made: it has read nothing yet, so it will be just as current, and
+    queueing again also recovers a job whose task was lost (the claim in
+    `report_job_run` makes a duplicate harmless).
+    """
+    visible = SelfAssessment.objects.visible_to(membership).filter(pk=self_assessment.pk)
+    if not visible.exists():
+        raise PermissionDenied(_("You cannot see this self-assessment."))
+    mine = {"self_assessment": self_assessment, "requested_by": membership.user}
+    job = ReportJob.objects.filter(**mine, status=ReportJob.Status.PENDING).first()
+    if job is None:
+        job = ReportJob.objects.create(**mine, language=translation.get_language() or "en")
+    # Imported here: the task module imports this one.
+    from .tasks import build_gap_report
+
+    transaction.on_commit(lambda: build_gap_report.delay(job.pk))
+    return job
+
+
+def report_job_run(*, job_id: int) -> None:
+    """Build the PDF of a pending job. Safe to call again: only one call claims the job,
+    and a job that is running, done or failed is left alone. A failure is recorded on
+    the job, not raised, so the task is not retried in a loop."""
+    # A job still "running" long after it started lost its worker (the task was
+    # delivered again because it is acknowledged late): it may be claimed again.
+    abandoned = Q(status=ReportJob.Status.RUNNING, started_at__lt=timezone.now() - ABANDONED_AFTER)
+    claimed = ReportJob.objects.filter(
+        Q(status=ReportJob.Status.PENDING) | abandoned, pk=job_id
+    ).update(status=ReportJob.Status.RUNNING, progress=0, error="", started_at=timezone.now())
+    if not claimed:
+        return
+    job = ReportJob.objects.select_related(
+        "self_assessment__organisation__sector", "self_assessment__standard", "requested_by"
+    ).get(pk=job_id)
+    try:
+        with translation.override(job.language):
+            _build(job)
+    except Exception as exc:
+        logger.exception("Gap report job %s failed", job_id)
+        _discard_file(job)
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.FAILED,
+            error=_failure_message(exc),
+            finished_at=timezone.now(),
+        )
+
+
+def _build(job: ReportJob) -> None:
+    context = report_context(job.self_assessment, requested_by=job.requested_by)
+    _set_progress(job, 10)
+    html = render_to_string(PDF_TEMPLATE, context)
+    _set_progress(job, 60)
+    pdf = render_pdf(html)
+    _set_progress(job, 90)
+    job.file.save(report_filename(job.self_assessment), ContentFile(pdf), save=False)
+    ReportJob.objects.filter(pk=job.pk).update(
+        file=job.file.name,
+        status=ReportJob.Status.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+    )
+
+
+def report_filename(self_assessment: SelfAssessment, extension: str = "pdf") -> str:
+    organisation = slugify(self_assessment.organisation.name)[:60] or "organisation"
+    return f"gap-report-{organisation}-{self_assessment.number}.{extension}"
+
+
+def _set_progress(job: ReportJob, progress: int) -> None:
+    # An update, not save(): the page polling this job sees it at once.
+    ReportJob.objects.filter(pk=job.pk).update(progress=progress)
+    job.progress = progress
+
+
+def _discard_file(job: ReportJob) -> None:
+    if not job.file.name:
+        return
+    try:
+        job.file.delete(save=False)
+    except Exception:
+        logger.exception("Could not remove the partial file of gap report job %s", job.pk)
+
+
+def _failure_message(exc: Exception) -> str:
+    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")[:300]
+    return _(
+        "The report could not be built (%(reason)s). Try again; if it fails again, "
+        "tell the Customer Voice team the date and time it happened."
+    ) % {"reason": reason}
+
+
+# The PDF ------------------------------------------------------------------------------
+
+
+def render_pdf(html: str) -> bytes:
+    """HTML to PDF with WeasyPrint. The report is self-contained: nothing is fetched
+    from outside, whatever the HTML says."""
+    # Imported here: WeasyPrint takes most of a second to import and only workers need it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
+
+
+# Bar colours from the GOV.UK palette; every bar is also labelled with its words and count.
+RATING_BARS = [
+    (RatingValue.COMPLIANCE_PLUS, "#4c2c92"),
+    (RatingValue.COMPLIANT, "#00703c"),
+    (RatingValue.PARTIAL, "#ffdd00"),
+    (RatingValue.NON_COMPLIANT, "#d4351c"),
+    ("", "#b1b4b6"),
+]
+CHART_LABEL_WIDTH = 120
+CHART_BAR_WIDTH = 150
+CHART_ROW_HEIGHT = 24
+CHART_BAR_HEIGHT = 18
+
+
+@dataclass
+class ChartBar:
+    label: str
+    count: int
+    colour: str
+    y: int
+    width: int
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 13
+
+    @property
+    def count_x(self) -> int:
+        return CHART_LABEL_WIDTH + self.width + 5
+
+
+@dataclass
+class Chart:
+    bars: list[ChartBar]
+    total: int
+    label_width: int = CHART_LABEL_WIDTH
+    bar_height: int = CHART_BAR_HEIGHT
+    width: int = CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 30
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * CHART_ROW_HEIGHT + 4
+
+    @property
+    def axis_height(self) -> int:
+        return self.height - 2
+
+
+def rating_chart(result) -> Chart:
+    """Bars of a criterion's elements by rating, scaled to its number of elements."""
+    bars = []
+    total = result.total or 1
+    for row, (value, colour) in enumerate(RATING_BARS):
+        if value:
+            label, count = RatingValue(value).label, result.counts.get(value, 0)
+        else:
+            label, count = _("Not rated"), result.total - result.rated
+        width = round(count / total * CHART_BAR_WIDTH)
+        bars.append(ChartBar(str(label), count, colour, row * CHART_ROW_HEIGHT + 2, width))
+    return Chart(bars, result.total)
+
+
+def report_context(self_assessment: SelfAssessment, *, requested_by=None) -> dict:
+    """Everything the PDF shows, read in a fixed number of queries."""
+    summary, rows, all_actions, progress = selectors.gap_report(self_assessment)
+    descriptors = {
+        (d.criterion_id, d.level): d.description
+        for d in LevelDescriptor.objects.filter(criterion__standard=self_assessment.standard_id)
+    }
+    criteria = []
+    for result, gaps in rows:
+        criteria.append(
+            {
+                "result": result,
+                "next_description": descriptors.get((result.criterion.pk, result.next_level), ""),
+                "chart": rating_chart(result),
+                "gaps": [
+                    {
+                        "element": element,
+                        "rating": rating,
+                        "actions": actions,
+                        "inherited": element.pk in summary.inherited,
+                    }
+                    for element, rating, actions in gaps
+                ],
+            }
+        )
+    overdue = sorted((a for a in all_actions if a.is_overdue), key=lambda a: a.due_date)
+    reached = [result.level for result in summary.criteria]
+    levels = [(level.label, reached.count(level)) for level in Level if level in reached]
+    return {
+        "sa": self_assessment,
+        "organisation": self_assessment.organisation,
+        "standard": self_assessment.standard,
+        "summary": summary,
+        "criteria": criteria,
+        "gap_count": sum(len(item["gaps"]) for item in criteria),
+        "levels": levels,
+        "actions": all_actions,
+        "action_counts": [(status.label, progress.get(status, 0)) for status in Action.Status],
+        "overdue": overdue,
+        "requested_by": requested_by,
+        "generated_at": timezone.localtime(),
+        "page_counter_css": page_counter_css(),
+        "footer_css": mark_safe(css_string(_("Customer Voice"))),
+    }
+
+
+def page_counter_css() -> str:
+    """The CSS `content` value for "Page 3 of 12" in the active language."""
+    words = _("Page %(page)s of %(pages)s")
+    parts = []
+    for piece in re.split(r"(%\(pages?\)s)", words):
+        if piece == "%(page)s":
+            parts.append("counter(page)")
+        elif piece == "%(pages)s":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(css_string(piece))
+    return mark_safe(" ".join(parts))
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal holding `text`, safe inside a <style> element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;!?()'-" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+# The CSV ------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(value) -> str:
+    """The cell as text, with a leading apostrophe if a spreadsheet could take it for a
+    formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def gap_report_csv(self_assessment: SelfAssessment) -> str:
+    """One row per element with its rating, narrative, evidence and actions. Starts
+    with a byte order mark so that Excel reads it as UTF-8."""
+    summary = selectors.overview(self_assessment)
+    actions: dict[int, list[Action]] = {}
+    for action in Action.objects.filter(self_assessment=self_assessment):
+        actions.setdefault(action.element_id, []).append(action)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Criterion"),
+            _("Element"),
+            _("Title"),
+            _("Rating"),
+            _("Narrative"),
+            _("Evidence"),
+            _("Action"),
+            _("Owner"),
+            _("Due date"),
+            _("Action status"),
+        ]
+    )
+    for result in summary.criteria:
+        criterion = result.criterion
+        for element in criterion.elements.all():
+            rating = summary.ratings.get(element.pk)
+            own = actions.get(element.pk, [])
+            cells = [
+                f"{criterion.number}. {criterion.title}",
+                element.code,
+                element.title,
+                rating.get_value_display() if rating and rating.value else _("Not rated"),
+                rating.narrative if rating else "",
+                _lines(e.title for e in rating.evidence.all()) if rating else "",
+                _lines(a.description for a in own),
+                _lines(a.owner for a in own),
+                _lines(a.due_date.isoformat() if a.due_date else "" for a in own),
+                _lines(a.get_status_display() for a in own),
+            ]
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+def _lines(values) -> str:
+    """Several values in one cell, one a line (an element may have several actions)."""
+    return "\n".join(str(v) for v in values)

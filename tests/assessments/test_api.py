@@ -1,0 +1,65 @@
+import pytest
+from django.core.management import call_command
+
+from assessments import services
+from assessments.models import Rating, SelfAssessment
+from organisations.models import Role
+
+
+@pytest.fixture(autouse=True)
+def standard(db):
+    call_command("load_sectors", verbosity=0)
+    call_command("load_standard", verbosity=0)
+
+
+def test_a_self_assessment_is_started_rated_and_read_through_the_api(alpha, login):
+    client = login(alpha[Role.APPLICANT_EDITOR])
+    started = client.post("/api/self-assessments/", {}, content_type="application/json")
+    assert started.status_code == 201, started.json()
+    ratings = client.get(f"/api/ratings/?self_assessment={started.json()['id']}").json()
+    first = ratings["results"][0]
+    response = client.patch(
+        f"/api/ratings/{first['id']}/",
+        {"value": "partial", "narrative": "Working on it", "version": first["version"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["value"] == "partial"
+    actions = client.get(f"/api/actions/?self_assessment={started.json()['id']}").json()
+    assert actions["count"] == 1
+
+
+def test_a_stale_version_answers_409_with_the_current_rating(alpha, login):
+    draft = services.self_assessment_start(membership=alpha[Role.APPLICANT_ADMIN])
+    rating = draft.ratings.first()
+    client = login(alpha[Role.APPLICANT_EDITOR])
+    url = f"/api/ratings/{rating.pk}/"
+    client.patch(url, {"value": "compliant", "version": 0}, content_type="application/json")
+    stale = client.patch(url, {"value": "partial", "version": 0}, content_type="application/json")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["value"] == "compliant"
+    assert Rating.objects.get(pk=rating.pk).value == "compliant"
+
+
+def test_submitting_an_incomplete_draft_answers_400_with_the_reasons(alpha, login):
+    draft = services.self_assessment_start(membership=alpha[Role.APPLICANT_ADMIN])
+    response = login(alpha[Role.APPLICANT_ADMIN]).post(f"/api/self-assessments/{draft.pk}/submit/")
+    assert response.status_code == 400
+    assert "not rated yet" in str(response.json())
+    assert SelfAssessment.objects.get(pk=draft.pk).is_draft
+
+
+def test_another_tenant_cannot_read_or_rate(alpha, beta, login):
+    draft = services.self_assessment_start(membership=alpha[Role.APPLICANT_ADMIN])
+    rating = draft.ratings.first()
+    client = login(beta[Role.APPLICANT_ADMIN])
+    assert client.get(f"/api/self-assessments/{draft.pk}/").status_code == 404
+    assert (
+        client.patch(
+            f"/api/ratings/{rating.pk}/",
+            {"value": "compliant", "version": 0},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/ratings/").json()["count"] == 0
