@@ -186,9 +186,8 @@ def evidence_add_link(
             errors["url"] = _(
                 "Enter a web address in the correct format, like https://www.example.gov.uk/report"
             )
-    if errors:
-        raise ValidationError(errors)
-    evidence = Evidence(
+    return _save_new(
+        errors,
         organisation=organisation,
         title=title,
         kind=Evidence.Kind.LINK,
@@ -196,9 +195,6 @@ def evidence_add_link(
         review_date=review_date,
         added_by=membership.user,
     )
-    evidence.full_clean()
-    evidence.save()
-    return evidence
 
 
 @transaction.atomic
@@ -216,9 +212,8 @@ def evidence_add_note(
     text = (text or "").strip()
     if not text:
         errors["text"] = _("Write the note.")
-    if errors:
-        raise ValidationError(errors)
-    evidence = Evidence(
+    return _save_new(
+        errors,
         organisation=organisation,
         title=title,
         kind=Evidence.Kind.NOTE,
@@ -226,6 +221,13 @@ def evidence_add_note(
         review_date=review_date,
         added_by=membership.user,
     )
+
+
+def _save_new(errors: dict, **fields) -> Evidence:
+    """Every problem found is reported at once; nothing is saved if there is any."""
+    if errors:
+        raise ValidationError(errors)
+    evidence = Evidence(**fields)
     evidence.full_clean()
     evidence.save()
     return evidence
