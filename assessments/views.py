@@ -45,10 +45,13 @@ def index(request):
         .select_related("organisation", "standard")
         .order_by("organisation__name", "-number")
     )
-    organisations = Organisation.objects.visible_to(membership).filter(
-        kind=Organisation.Kind.APPLICANT
+    # Only parts of the organisation without a draft can start one.
+    organisations = (
+        Organisation.objects.visible_to(membership)
+        .filter(kind=Organisation.Kind.APPLICANT)
+        .exclude(self_assessments__status=SelfAssessment.Status.DRAFT)
     )
-    can_start = membership.role in services.EDIT_ROLES
+    can_start = membership.role in services.EDIT_ROLES and organisations.exists()
     form = StartForm(request.POST or None, organisations=organisations) if can_start else None
     if form and request.method == "POST" and form.is_valid():
         try:
