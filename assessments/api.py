@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.api import MembershipScopedMixin
+from config.api import MembershipScopedMixin, id_filterset
 from organisations.models import Organisation
 
 from . import evidence as evidence_services
@@ -30,7 +30,7 @@ class SelfAssessmentViewSet(
     queryset = SelfAssessment.objects.select_related("standard")
     serializer_class = SelfAssessmentSerializer
     permission_classes = [permissions.IsAuthenticated]
-    filterset_fields = ["organisation", "status"]
+    filterset_class = id_filterset(SelfAssessment, ids=["organisation"], fields=["status"])
 
     @extend_schema(request=SelfAssessmentStartSerializer, responses={201: SelfAssessmentSerializer})
     def create(self, request, *args, **kwargs):
@@ -71,7 +71,7 @@ class RatingViewSet(
     queryset = Rating.objects.select_related("element").prefetch_related("evidence")
     serializer_class = RatingSerializer
     permission_classes = [permissions.IsAuthenticated]
-    filterset_fields = ["self_assessment", "value"]
+    filterset_class = id_filterset(Rating, ids=["self_assessment"], fields=["value"])
 
     @extend_schema(
         request=RatingUpdateSerializer,
@@ -159,7 +159,7 @@ class ActionViewSet(
     queryset = Action.objects.select_related("element")
     serializer_class = ActionSerializer
     permission_classes = [permissions.IsAuthenticated]
-    filterset_fields = ["self_assessment", "status"]
+    filterset_class = id_filterset(Action, ids=["self_assessment"], fields=["status"])
 
     @extend_schema(request=ActionSerializer, responses={200: ActionSerializer})
     def update(self, request, pk=None, format=None):

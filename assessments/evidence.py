@@ -30,11 +30,12 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Membership, Organisation
+from organisations.policy import acts_for
 
 from .models import Evidence, Rating, SelfAssessment
+from .services import EDIT_ROLES
 
-EDIT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_EDITOR}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MEGABYTE = 1024 * 1024
 CHUNK = 64 * 1024
@@ -56,7 +57,7 @@ def can_edit_evidence(membership: Membership | None, organisation: Organisation)
         return False
     if organisation.kind != Organisation.Kind.APPLICANT:
         return False
-    return membership.organisation_id in (organisation.pk, organisation.parent_id)
+    return acts_for(membership, organisation)
 
 
 def _require_editor(membership: Membership | None, organisation: Organisation | None) -> None:

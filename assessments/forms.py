@@ -64,6 +64,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea, max_length=5000
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
 
 class ActionForm(GDSFormMixin, forms.ModelForm):

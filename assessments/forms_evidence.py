@@ -51,7 +51,7 @@ class ReviewDateField(DateInputField):
             raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         try:
             return datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(
                 _("The review date must be a real date."), code="invalid"
             ) from None

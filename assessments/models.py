@@ -330,7 +330,6 @@ class ReportJob(models.Model):
 
     objects = TenantQuerySet.as_manager()
     tenant_path = "self_assessment__organisation"
-    shared_path = "self_assessment__shares__certification_body"
 
     class Meta:
         ordering = ["-created_at"]

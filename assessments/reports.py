@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from organisations.models import Membership
+from organisations.policy import acts_for
 from standard.models import Level, LevelDescriptor
 
 from . import selectors
@@ -40,16 +41,17 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 @transaction.atomic
 def report_job_start(*, membership: Membership, self_assessment: SelfAssessment) -> ReportJob:
-    """Ask for a gap report PDF. Anyone who can see the self-assessment may.
+    """Ask for a gap report PDF, for the organisation or its headquarters.
 
     If this person already has one waiting to start, that one is queued again rather
     than a second made: it has read nothing yet, so it will be just as current, and
     queueing again also recovers a job whose task was lost (the claim in
     `report_job_run` makes a duplicate harmless).
     """
-    visible = SelfAssessment.objects.visible_to(membership).filter(pk=self_assessment.pk)
-    if not visible.exists():
-        raise PermissionDenied(_("You cannot see this self-assessment."))
+    # Reports are the organisation's own: a certification body it shared a version
+    # with reads that version on screen or as CSV, but builds no PDFs of it.
+    if not acts_for(membership, self_assessment.organisation):
+        raise PermissionDenied(_("Only the organisation itself builds its reports."))
     mine = {"self_assessment": self_assessment, "requested_by": membership.user}
     job = ReportJob.objects.filter(**mine, status=ReportJob.Status.PENDING).first()
     if job is None:

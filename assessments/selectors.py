@@ -19,13 +19,16 @@ def criteria_with_elements(standard):
 
 
 def headquarters_assessment(self_assessment: SelfAssessment) -> SelfAssessment | None:
-    """For a unit, its headquarters' latest self-assessment on the same standard."""
+    """For a unit, the latest self-assessment its headquarters has submitted on the same
+    standard: a headquarters' draft is its own until it submits it."""
     parent_id = self_assessment.organisation.parent_id
     if not parent_id:
         return None
     return (
         SelfAssessment.objects.filter(
-            organisation_id=parent_id, standard_id=self_assessment.standard_id
+            organisation_id=parent_id,
+            standard_id=self_assessment.standard_id,
+            status=SelfAssessment.Status.SUBMITTED,
         )
         .order_by("-number")
         .first()
@@ -33,12 +36,20 @@ def headquarters_assessment(self_assessment: SelfAssessment) -> SelfAssessment |
 
 
 def corporate_ratings(self_assessment: SelfAssessment) -> dict[int, Rating]:
-    """{element id: the headquarters' rating} for elements a unit inherits."""
-    headquarters = headquarters_assessment(self_assessment)
-    if headquarters is None:
+    """{element id: rating} for the elements a unit inherits from its headquarters.
+
+    A unit's draft reads them live from the headquarters' submitted version; a unit's
+    submitted version holds its own frozen copies (rows marked corporate)."""
+    if not self_assessment.organisation.parent_id:
         return {}
-    ratings = headquarters.ratings.filter(is_corporate=True).prefetch_related("evidence")
-    return {r.element_id: r for r in ratings}
+    if not self_assessment.is_draft:
+        ratings = self_assessment.ratings.filter(is_corporate=True)
+    else:
+        headquarters = headquarters_assessment(self_assessment)
+        if headquarters is None:
+            return {}
+        ratings = headquarters.ratings.filter(is_corporate=True)
+    return {r.element_id: r for r in ratings.prefetch_related("evidence")}
 
 
 @dataclass

@@ -57,7 +57,12 @@ class RatingUpdateSerializer(serializers.Serializer):
     narrative = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=20_000
     )
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=500,
+    )
     is_corporate = serializers.BooleanField(required=False, default=False)
     version = serializers.IntegerField(
         min_value=0, help_text="The version you read; a newer one on the server answers 409."

@@ -1,15 +1,18 @@
 """Every change to a self-assessment: start, rate, review, plan, submit, share, commit."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from organisations.models import Membership, Organisation, Role
+from organisations.policy import acts_for
 from standard.models import Element, ElementMapping, Standard
 from standard.selectors import current_standard
 
@@ -32,8 +35,7 @@ REVIEW_ROLES = {Role.INTERNAL_ASSESSOR}
 def _require(membership: Membership, roles: set, organisation: Organisation) -> None:
     if membership is None or membership.role not in roles:
         raise PermissionDenied(_("Your role does not allow this."))
-    own = membership.organisation_id
-    if own not in (organisation.pk, organisation.parent_id):
+    if not acts_for(membership, organisation):
         raise PermissionDenied(_("You can only work on your own organisation."))
 
 
@@ -74,7 +76,9 @@ def self_assessment_start(
     standard = standard or current_standard()
     if standard is None or standard.status != Standard.Status.PUBLISHED:
         raise ValidationError(_("Self-assessments use a published version of the standard."))
-    existing = SelfAssessment.objects.select_for_update().filter(organisation=organisation)
+    # One start at a time per organisation: the lock makes a second wait, then see the draft.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    existing = SelfAssessment.objects.filter(organisation=organisation)
     if existing.filter(status=SelfAssessment.Status.DRAFT).exists():
         raise ValidationError(_("There is already a draft self-assessment; carry on with it."))
     previous = existing.order_by("-number").first()
@@ -112,41 +116,61 @@ def _carry_forward(new: SelfAssessment, previous: SelfAssessment) -> None:
         rated = [r for r in carried if r.value]
         rating.value = min((r.value for r in rated), key=_severity, default="")
         rating.narrative = "\n\n".join(r.narrative for r in carried if r.narrative)
-        rating.is_corporate = any(r.is_corporate for r in carried)
+        # Only a headquarters marks elements as run centrally; a unit inherits them afresh.
+        rating.is_corporate = not new.organisation.parent_id and any(
+            r.is_corporate for r in carried
+        )
         rating.carry_note = _carry_note(change, from_elements)
         rating.save(update_fields=["value", "narrative", "is_corporate", "carry_note"])
         rating.evidence.set({e for r in carried for e in r.evidence.all()})
     open_actions = previous.actions.exclude(status=Action.Status.DONE).select_related("element")
     for action in open_actions:
-        origin = next((pk for pk, (_, froms) in sources.items() if action.element in froms), None)
-        if origin:
-            Action.objects.create(
-                self_assessment=new,
-                element_id=origin,
-                description=action.description,
-                owner=action.owner,
-                due_date=action.due_date,
-                status=action.status,
-            )
+        for element_id, (_change, froms) in sources.items():
+            if action.element in froms:
+                Action.objects.create(
+                    self_assessment=new,
+                    element_id=element_id,
+                    description=action.description,
+                    owner=action.owner,
+                    due_date=action.due_date,
+                    status=action.status,
+                )
+    # A gap whose action was done last time still needs one now.
+    for rating in new.ratings.filter(value__in=GAPS).select_related("element"):
+        _propose_action(rating)
 
 
 def _sources_by_element(new_standard, old_standard):
-    """{new element id: (change, [old elements])}."""
-    if new_standard.pk == old_standard.pk:
-        return {
-            e.pk: (ElementMapping.Change.UNCHANGED, [e])
-            for e in Element.objects.filter(criterion__standard=new_standard)
+    """{new element id: (change, [old elements])}, following the element mappings back
+    through every version in between. Unrelated versions carry nothing."""
+    elements = Element.objects.filter(criterion__standard=new_standard)
+    sources = {e.pk: (ElementMapping.Change.UNCHANGED, [e]) for e in elements}
+    step = new_standard
+    while step.pk != old_standard.pk:
+        if step.previous_id is None:
+            return {}
+        earlier = {}
+        for m in ElementMapping.objects.filter(
+            standard=step, to_element__isnull=False
+        ).select_related("from_element"):
+            earlier.setdefault(m.to_element_id, []).append((m.change, m.from_element))
+        sources = {
+            pk: _step_back(change, froms, earlier) for pk, (change, froms) in sources.items()
         }
-    sources = {}
-    mappings = ElementMapping.objects.filter(
-        standard=new_standard,
-        from_element__criterion__standard=old_standard,
-        to_element__isnull=False,
-    ).select_related("from_element")
-    for m in mappings:
-        change, froms = sources.setdefault(m.to_element_id, (m.change, []))
-        froms.append(m.from_element)
+        sources = {pk: source for pk, source in sources.items() if source[1]}
+        step = step.previous
     return sources
+
+
+def _step_back(change, elements, earlier):
+    """The elements one version earlier, and the first change met on the way back."""
+    older = []
+    for element in elements:
+        for step_change, old in earlier.get(element.pk, []):
+            older.append(old)
+            if change == ElementMapping.Change.UNCHANGED:
+                change = step_change
+    return change, older
 
 
 def _carry_note(change, from_elements):
@@ -215,30 +239,51 @@ def rating_save(
     before = Rating.objects.select_for_update().get(pk=rating.pk)
     if before.version != expected_version:
         raise RatingConflict(before)
-    review = before.review
-    if review == Rating.Review.CHALLENGED:
-        review = Rating.Review.REVISED
+    value_changed = before.value != data.value
+    narrative_changed = before.narrative != data.narrative
     Rating.objects.filter(pk=rating.pk).update(
         value=data.value,
         narrative=data.narrative,
         is_corporate=data.is_corporate,
-        review=review,
+        review=_review_after_edit(before.review, value_changed, narrative_changed),
         version=F("version") + 1,
         updated_by=membership.user,
         updated_at=timezone.now(),
     )
     rating.refresh_from_db()
     rating.evidence.set(data.evidence)
-    if before.value != data.value or before.narrative != data.narrative:
+    if value_changed or (narrative_changed and not _recently_edited_by(before, membership)):
         RatingChange.objects.create(
             rating=rating,
             changed_by=membership.user,
             from_value=before.value,
             to_value=data.value,
-            narrative_changed=before.narrative != data.narrative,
+            narrative_changed=narrative_changed,
         )
     _propose_action(rating)
     return rating
+
+
+def _review_after_edit(review: str, value_changed: bool, narrative_changed: bool) -> str:
+    """A review holds for what was reviewed: a new rating needs reviewing again, and a
+    challenge is answered only by a real change."""
+    if review == Rating.Review.CHALLENGED:
+        return Rating.Review.REVISED if value_changed or narrative_changed else review
+    return Rating.Review.NONE if value_changed else review
+
+
+# Narrative edits by one person within this time make one entry in the history
+# (autosave saves every few seconds while someone types).
+HISTORY_QUIET = timedelta(minutes=30)
+
+
+def _recently_edited_by(before: Rating, membership: Membership) -> bool:
+    last = before.changes.order_by("-changed_at").first()
+    return bool(
+        last
+        and last.changed_by_id == membership.user_id
+        and last.changed_at > timezone.now() - HISTORY_QUIET
+    )
 
 
 def _propose_action(rating: Rating) -> None:
@@ -259,11 +304,24 @@ def _propose_action(rating: Rating) -> None:
 
 
 @transaction.atomic
-def rating_review(*, membership: Membership, rating: Rating, agree: bool, comment: str) -> None:
-    """An internal assessor agrees with a rating or challenges it with a reason."""
+def rating_review(
+    *,
+    membership: Membership,
+    rating: Rating,
+    agree: bool,
+    comment: str,
+    expected_version: int | None = None,
+) -> None:
+    """An internal assessor agrees with a rating or challenges it with a reason. With
+    `expected_version`, the review is refused if the rating changed since it was read."""
     self_assessment = _locked(rating.self_assessment_id)
     _require(membership, REVIEW_ROLES, self_assessment.organisation)
     _require_draft(self_assessment)
+    rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    if expected_version is not None and rating.version != expected_version:
+        raise ValidationError(
+            _("The rating changed while you were reviewing it. Read it again, then review it.")
+        )
     if not rating.value:
         raise ValidationError(_("Rate the element before it is reviewed."))
     if not agree and not comment.strip():
@@ -326,7 +384,7 @@ def submission_problems(self_assessment: SelfAssessment) -> list[str]:
                 % {
                     "code": rating.element.code,
                     "months": self_assessment.standard.partial_action_months,
-                    "date": latest.strftime("%-d %B %Y"),
+                    "date": date_format(latest, "j F Y"),
                 }
             )
     return problems
@@ -340,10 +398,26 @@ def self_assessment_submit(*, membership: Membership, self_assessment: SelfAsses
     problems = submission_problems(self_assessment)
     if problems:
         raise ValidationError(problems)
+    _freeze_inherited(self_assessment)
     self_assessment.status = SelfAssessment.Status.SUBMITTED
     self_assessment.submitted_by = membership.user
     self_assessment.submitted_at = timezone.now()
     self_assessment.save(update_fields=["status", "submitted_by", "submitted_at"])
+
+
+def _freeze_inherited(self_assessment: SelfAssessment) -> None:
+    """A unit's submitted version keeps, as its own, the ratings it inherited, so it
+    never changes when the headquarters later starts a new version."""
+    for element_id, source in corporate_ratings(self_assessment).items():
+        rating = self_assessment.ratings.get(element_id=element_id)
+        rating.value, rating.narrative, rating.is_corporate = (
+            source.value,
+            source.narrative,
+            True,
+        )
+        rating.carry_note = _("Run centrally: rated by the headquarters.")
+        rating.save(update_fields=["value", "narrative", "is_corporate", "carry_note"])
+        rating.evidence.set(source.evidence.all())
 
 
 @transaction.atomic

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organisations.models import Organisation
-from organisations.policy import get_visible_or_404
+from organisations.models import Organisation, Role
+from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import _apply_errors, membership_required
 
 from . import selectors, services
@@ -23,16 +23,21 @@ def _assessment(request, assessment_pk):
     )
 
 
+def _shares_seen_by(membership, self_assessment):
+    """The owner sees every share; a certification body only its own."""
+    shares = self_assessment.shares.select_related("certification_body")
+    if acts_for(membership, self_assessment.organisation) or membership.is_scheme:
+        return shares
+    return shares.filter(certification_body=membership.organisation_id)
+
+
 def _permissions(membership, self_assessment):
-    own = membership.organisation_id in (
-        self_assessment.organisation_id,
-        self_assessment.organisation.parent_id,
-    )
+    own = acts_for(membership, self_assessment.organisation)
     draft = self_assessment.is_draft
     return {
         "can_edit": own and draft and membership.role in services.EDIT_ROLES,
         "can_review": own and draft and membership.role in services.REVIEW_ROLES,
-        "can_share": own and not draft and membership.role == "applicant_admin",
+        "can_share": own and not draft and membership.role == Role.APPLICANT_ADMIN,
         "is_owner": own,
     }
 
@@ -78,7 +83,7 @@ def detail(request, assessment_pk):
         "has_draft": SelfAssessment.objects.filter(
             organisation=self_assessment.organisation, status=SelfAssessment.Status.DRAFT
         ).exists(),
-        "shares": self_assessment.shares.select_related("certification_body"),
+        "shares": _shares_seen_by(request.membership, self_assessment),
         **_permissions(request.membership, self_assessment),
     }
     return render(request, "assessments/detail.html", context)
@@ -232,6 +237,7 @@ def review(request, assessment_pk, code):
                 rating=rating,
                 agree=form.cleaned_data["decision"] == "agree",
                 comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -365,7 +371,12 @@ def new_version(request, assessment_pk):
 @membership_required
 def programme(request, assessment_pk):
     self_assessment = _assessment(request, assessment_pk)
-    if self_assessment.organisation.parent_id or not self_assessment.organisation.units.exists():
+    organisation = self_assessment.organisation
+    # Units' drafts are the programme's own business: not for a certification body
+    # the headquarters shared its own submission with.
+    if not (acts_for(request.membership, organisation) or request.membership.is_scheme):
+        raise Http404
+    if not organisation.is_headquarters:
         raise Http404
     columns, rows = selectors.programme_matrix(self_assessment)
     return render(

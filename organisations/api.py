@@ -3,7 +3,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import MembershipScopedMixin
+from config.api import MembershipScopedMixin, id_filterset
 
 from . import services
 from .models import Organisation, Sector, Site
@@ -32,7 +32,9 @@ class OrganisationViewSet(MembershipScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Organisation.objects.select_related("sector")
     serializer_class = OrganisationSerializer
     permission_classes = [permissions.IsAuthenticated]
-    filterset_fields = ["kind", "sector__slug", "region", "legal_form", "parent"]
+    filterset_class = id_filterset(
+        Organisation, ids=["parent"], fields=["kind", "sector__slug", "region", "legal_form"]
+    )
 
 
 class SiteViewSet(
@@ -49,7 +51,9 @@ class SiteViewSet(
     queryset = Site.objects.select_related("organisation")
     serializer_class = SiteSerializer
     permission_classes = [permissions.IsAuthenticated]
-    filterset_fields = ["organisation", "region", "is_central_function"]
+    filterset_class = id_filterset(
+        Site, ids=["organisation"], fields=["region", "is_central_function"]
+    )
 
     def get_serializer_class(self):
         return SiteCreateSerializer if self.action == "create" else SiteSerializer

@@ -24,6 +24,14 @@ def visible_organisations(membership):
     return Organisation.objects.filter(pk=organisation.pk)
 
 
+def acts_for(membership, organisation) -> bool:
+    """Whether the membership may act (not only read) for `organisation`: its own,
+    or, for a corporate programme's headquarters, one of its units."""
+    if membership is None:
+        return False
+    return membership.organisation_id in (organisation.pk, organisation.parent_id)
+
+
 def scope(queryset, membership):
     if membership is None:
         return queryset.none()

@@ -22,6 +22,7 @@ from .models import (
     Site,
     User,
 )
+from .policy import acts_for
 
 INVITATION_DAYS = 14
 
@@ -30,9 +31,17 @@ def _require_admin(membership: Membership | None, organisation: Organisation) ->
     """Admins manage their own organisation; an HQ admin also manages its units."""
     if membership is None or not membership.is_admin:
         raise PermissionDenied(_("Only your organisation's administrators can do this."))
-    own = membership.organisation
-    if organisation.pk != own.pk and organisation.parent_id != own.pk:
+    if not acts_for(membership, organisation):
         raise PermissionDenied(_("You can only manage your own organisation."))
+
+
+def _sync_staff(user: User) -> None:
+    """Scheme administrators run the Django admin; nobody else does. Worked out again
+    from the person's memberships whenever one is added, changed or removed."""
+    is_admin = Membership.objects.filter(user=user, role=Role.SCHEME_ADMIN).exists()
+    if (user.is_staff, user.is_superuser) != (is_admin, is_admin):
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
 
 
 @transaction.atomic
@@ -40,11 +49,7 @@ def membership_create(*, user: User, organisation: Organisation, role: str) -> M
     membership = Membership(user=user, organisation=organisation, role=role)
     membership.full_clean()
     membership.save()
-    if role == Role.SCHEME_ADMIN and not user.is_staff:
-        # Scheme administrators run the Django admin.
-        user.is_staff = True
-        user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
+    _sync_staff(user)
     return membership
 
 
@@ -215,6 +220,7 @@ def membership_change_role(*, membership: Membership, target: Membership, role: 
     target.role = role
     target.full_clean()
     target.save(update_fields=["role"])
+    _sync_staff(target.user)
 
 
 @transaction.atomic
@@ -223,11 +229,14 @@ def membership_remove(*, membership: Membership, target: Membership) -> None:
     if target.is_admin:
         _ensure_another_admin(target)
     target.delete()
+    _sync_staff(target.user)
 
 
 def _ensure_another_admin(target: Membership) -> None:
-    others = Membership.objects.filter(organisation=target.organisation, role=target.role).exclude(
-        pk=target.pk
+    # Locks all of the organisation's admins (the target too), so two admins
+    # removing each other at the same moment cannot leave it with none.
+    admins = Membership.objects.select_for_update().filter(
+        organisation=target.organisation, role=target.role
     )
-    if not others.exists():
+    if not [m for m in admins if m.pk != target.pk]:
         raise ValidationError(_("An organisation must keep at least one administrator."))

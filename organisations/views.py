@@ -25,7 +25,7 @@ from .forms import (
 )
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organisation, Site
-from .policy import get_visible_or_404
+from .policy import acts_for, get_visible_or_404
 
 
 def membership_required(view):
@@ -149,8 +149,7 @@ def organisation_detail(request, organisation_pk):
 
 
 def _can_manage(membership, organisation):
-    own = membership.organisation_id
-    return membership.is_admin and own in (organisation.pk, organisation.parent_id)
+    return membership.is_admin and acts_for(membership, organisation)
 
 
 @membership_required

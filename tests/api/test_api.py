@@ -90,3 +90,12 @@ def test_an_unknown_api_address_answers_json(client, db):
 
 def test_the_schema_generates_without_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+
+
+def test_filters_do_not_tell_whether_another_tenants_object_exists(alpha, beta, login):
+    client = login(alpha[Role.APPLICANT_ADMIN])
+    theirs = client.get(f"/api/sites/?organisation={beta.applicant.pk}")
+    missing = client.get("/api/sites/?organisation=987654321")
+    assert theirs.status_code == missing.status_code == 200
+    assert theirs.json()["count"] == missing.json()["count"] == 0
+    assert client.get("/api/sites/?organisation=99999999999999999999999").status_code == 400

@@ -63,3 +63,30 @@ def test_another_tenant_cannot_read_or_rate(alpha, beta, login):
         == 404
     )
     assert client.get("/api/ratings/").json()["count"] == 0
+
+
+def test_absurd_ids_are_refused_not_crashed_on(alpha, login):
+    draft = services.self_assessment_start(membership=alpha[Role.APPLICANT_ADMIN])
+    rating = draft.ratings.first()
+    response = login(alpha[Role.APPLICANT_EDITOR]).patch(
+        f"/api/ratings/{rating.pk}/",
+        {"value": "compliant", "version": 0, "evidence": [99999999999999999999]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "evidence" in response.json()
+
+
+def test_an_absurd_review_date_is_a_form_error(alpha, login):
+    response = login(alpha[Role.APPLICANT_ADMIN]).post(
+        "/evidence/add/?kind=note",
+        {
+            "title": "Note",
+            "text": "Text",
+            "review_date_0": "1",
+            "review_date_1": "1",
+            "review_date_2": "99999999999999999999",
+        },
+    )
+    assert response.status_code == 200
+    assert "real date" in response.content.decode()

@@ -236,7 +236,7 @@ def _published(version):
     return standard
 
 
-def test_units_inherit_elements_run_centrally(alpha, draft):
+def test_units_inherit_elements_run_centrally_once_the_headquarters_submits(alpha, draft):
     hq_editor = alpha[Role.APPLICANT_EDITOR]
     rating = draft.ratings.get(element__code="4.2")
     services.rating_save(
@@ -247,11 +247,95 @@ def test_units_inherit_elements_run_centrally(alpha, draft):
     )
     unit_admin = member(alpha.unit, Role.APPLICANT_ADMIN)
     unit_sa = services.self_assessment_start(membership=unit_admin)
+    assert rating.element_id not in overview(unit_sa).inherited  # a draft stays the HQ's own
+
+    fill(hq_editor, draft)
+    services.rating_save(
+        membership=hq_editor,
+        rating=draft.ratings.get(pk=rating.pk),
+        expected_version=draft.ratings.get(pk=rating.pk).version,
+        data=services.RatingInput(C_PLUS, "Central web team", [], True),
+    )
+    services.self_assessment_submit(membership=hq_editor, self_assessment=draft)
     summary = overview(unit_sa)
-    inherited = summary.ratings[rating.element_id]
-    assert inherited.value == C_PLUS and rating.element_id in summary.inherited
+    assert summary.ratings[rating.element_id].value == C_PLUS
+    assert rating.element_id in summary.inherited
     with pytest.raises(ValidationError, match="run centrally"):
         rate(unit_admin, unit_sa, "4.2", PARTIAL)
+
+    for other in unit_sa.ratings.exclude(element_id=rating.element_id):
+        services.rating_save(
+            membership=unit_admin,
+            rating=other,
+            expected_version=other.version,
+            data=services.RatingInput(COMPLIANT, "", []),
+        )
+    services.self_assessment_submit(membership=unit_admin, self_assessment=unit_sa)
+    # The headquarters' next version changes nothing in the unit's submitted one.
+    following = services.self_assessment_start(membership=alpha[Role.APPLICANT_ADMIN])
+    rate(hq_editor, following, "4.2", NON)
+    unit_sa.refresh_from_db()
+    assert overview(unit_sa).ratings[rating.element_id].value == C_PLUS
+
+
+def test_a_review_holds_only_for_the_rating_reviewed(alpha, draft):
+    editor, assessor = alpha[Role.APPLICANT_EDITOR], alpha[Role.INTERNAL_ASSESSOR]
+    rating = rate(editor, draft, "1.1", COMPLIANT)
+    services.rating_review(membership=assessor, rating=rating, agree=True, comment="")
+    rating = rate(editor, draft, "1.1", NON)
+    assert rating.review == Rating.Review.NONE
+    services.rating_review(membership=assessor, rating=rating, agree=False, comment="Why?")
+    rating = rate(editor, draft, "1.1", NON)  # saved unchanged: the challenge stands
+    assert rating.review == Rating.Review.CHALLENGED
+    rating = rate(editor, draft, "1.1", NON, "Now explained")
+    assert rating.review == Rating.Review.REVISED
+
+
+def test_a_review_of_a_rating_that_changed_meanwhile_is_refused(alpha, draft):
+    rating = rate(alpha[Role.APPLICANT_EDITOR], draft, "1.1", COMPLIANT)
+    seen = rating.version
+    rate(alpha[Role.APPLICANT_EDITOR], draft, "1.1", PARTIAL)
+    with pytest.raises(ValidationError, match="changed while you were reviewing"):
+        services.rating_review(
+            membership=alpha[Role.INTERNAL_ASSESSOR],
+            rating=rating,
+            agree=True,
+            comment="",
+            expected_version=seen,
+        )
+
+
+def test_a_carried_gap_whose_action_was_done_gets_a_new_one(alpha, draft):
+    editor = alpha[Role.APPLICANT_EDITOR]
+    fill(editor, draft)
+    rate(editor, draft, "3.3", PARTIAL)
+    action = Action.objects.get(self_assessment=draft, element__code="3.3")
+    services.action_update(
+        membership=editor,
+        action=action,
+        description="Done",
+        owner="Lead",
+        due_date=services.partial_action_latest_due(draft.standard),
+        status=Action.Status.DONE,
+    )
+    services.self_assessment_submit(membership=editor, self_assessment=draft)
+    following = services.self_assessment_start(membership=editor)
+    assert following.actions.filter(element__code="3.3", status="proposed").exists()
+
+
+def test_the_programme_page_is_for_the_programme_only(alpha, draft, login):
+    editor = alpha[Role.APPLICANT_EDITOR]
+    fill(editor, draft)
+    services.self_assessment_submit(membership=editor, self_assessment=draft)
+    services.self_assessment_share(
+        membership=alpha[Role.APPLICANT_ADMIN],
+        self_assessment=draft,
+        certification_body=alpha.certification_body,
+        purpose="Initial",
+    )
+    url = reverse("assessments:programme", args=[draft.pk])
+    assert login(alpha[Role.APPLICANT_ADMIN]).get(url).status_code == 200
+    assert login(alpha[Role.ASSESSOR]).get(url).status_code == 404
 
 
 def test_a_shared_submission_is_visible_to_that_certification_body_only(alpha, beta, draft):

@@ -263,3 +263,20 @@ def test_a_unit_cannot_add_units_of_its_own(alpha, login):
     )
     assert response.status_code == 403
     assert not Organisation.objects.filter(name="Sub-unit").exists()
+
+
+def test_a_removed_scheme_administrator_loses_the_admin(scheme, login, client):
+    admin = scheme[Role.SCHEME_ADMIN]
+    second = member(admin.organisation, Role.SCHEME_ADMIN)
+    client = login(second)
+    client.post(reverse("membership_edit", args=[admin.pk]), {"remove": "1"})
+    admin.user.refresh_from_db()
+    assert not admin.user.is_staff and not admin.user.is_superuser
+    client.force_login(admin.user)
+    assert client.get(reverse("admin:index")).status_code in (302, 404)
+
+
+def test_staff_without_a_second_factor_must_set_one_up(client, db):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse("home")).url == reverse("mfa_activate_totp")
