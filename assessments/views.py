@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organisations.forms import apply_errors
 from organisations.models import Organisation, Role
 from organisations.policy import acts_for, get_visible_or_404
-from organisations.views import _apply_errors, membership_required
+from organisations.views import membership_required
 
 from . import selectors, services
 from .forms import ActionForm, CommitmentForm, RatingForm, ReviewForm, ShareForm, StartForm
@@ -64,7 +65,7 @@ def index(request):
                 membership=membership, organisation=form.cleaned_data["organisation"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return redirect("assessments:detail", self_assessment.pk)
     commitment = PublicCommitment.objects.filter(organisation=membership.organisation).first()
@@ -154,7 +155,7 @@ def element(request, assessment_pk, code):
                 conflict = exc
                 rating = exc.current
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 if wants_json:
                     return JsonResponse(
@@ -279,7 +280,7 @@ def action_edit(request, action_pk):
                 **{f: form.cleaned_data[f] for f in ActionForm.Meta.fields},
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Action saved."))
             return redirect("assessments:gaps", action.self_assessment_id)
@@ -327,7 +328,7 @@ def share(request, assessment_pk):
                 membership=request.membership, self_assessment=self_assessment, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -406,5 +407,5 @@ def commitment(request):
                 messages.success(request, _("Your commitment is published."))
                 return redirect("assessments:index")
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     return render(request, "assessments/commitment.html", {"form": form, "current": current})

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from organisations.forms import apply_errors
 from organisations.models import Organisation
 from organisations.policy import get_visible_or_404
-from organisations.views import _apply_errors, membership_required
+from organisations.views import membership_required
 
 from . import evidence as services
 from .forms_evidence import ADD_FORMS, EvidenceEditForm, EvidenceFilterForm, EvidenceKindForm
@@ -82,7 +83,7 @@ def evidence_add(request):
             else:
                 evidence = services.evidence_add_note(text=data["text"], **common)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(title)s is added.") % {"title": evidence.title})
             return redirect("evidence:detail", evidence.pk)
@@ -138,7 +139,7 @@ def evidence_edit(request, evidence_pk):
             )
         except ValidationError as error:
             evidence.refresh_from_db()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("evidence:detail", evidence.pk)

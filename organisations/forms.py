@@ -1,6 +1,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import ROLES_BY_KIND, Organisation, Site
@@ -102,3 +103,12 @@ class MembershipRoleForm(GDSFormMixin, forms.Form):
 
 class SwitchForm(forms.Form):
     membership = forms.IntegerField()
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -22,6 +22,7 @@ from .forms import (
     SiteForm,
     SwitchForm,
     UnitForm,
+    apply_errors,
 )
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organisation, Site
@@ -50,14 +51,6 @@ def scheme_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def home(request):
@@ -103,7 +96,7 @@ def organisation_register(request):
         try:
             organisation = services.organisation_register(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             membership = request.user.memberships.get(organisation=organisation)
             request.session[SESSION_KEY] = membership.pk
@@ -164,7 +157,7 @@ def organisation_edit(request, organisation_pk):
                 membership=request.membership, organisation=organisation, **fields
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organisation_detail", organisation.pk)
@@ -185,7 +178,7 @@ def unit_add(request):
         try:
             unit = services.unit_create(membership=request.membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s is added.") % {"name": unit.name})
             return redirect("organisation_detail", unit.pk)
@@ -218,7 +211,7 @@ def _site_form(request, organisation, site):
         try:
             services.site_save(membership=request.membership, site=form.instance)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Site saved."))
             return redirect("organisation_detail", organisation.pk)
@@ -253,7 +246,7 @@ def members(request, organisation_pk):
                 membership=request.membership, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
