@@ -131,23 +131,15 @@ class EvidenceViewSet(
         data = EvidenceCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        common = {
-            "membership": request.membership,
-            "title": values["title"],
-            "review_date": values.get("review_date"),
-        }
-        if values["kind"] == Evidence.Kind.FILE:
-            if "upload" not in values:
-                raise ValidationError({"upload": "Attach the file."})
-            item = evidence_services.evidence_add_file(upload=values["upload"], **common)
-        elif values["kind"] == Evidence.Kind.LINK:
-            if "url" not in values:
-                raise ValidationError({"url": "Give the web address."})
-            item = evidence_services.evidence_add_link(url=values["url"], **common)
-        else:
-            if not values.get("text"):
-                raise ValidationError({"text": "Write the note."})
-            item = evidence_services.evidence_add_note(text=values["text"], **common)
+        item = evidence_services.evidence_add(
+            membership=request.membership,
+            kind=values["kind"],
+            title=values["title"],
+            review_date=values.get("review_date"),
+            upload=values.get("upload"),
+            url=values.get("url", ""),
+            text=values.get("text", ""),
+        )
         return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
 

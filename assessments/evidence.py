@@ -234,6 +234,27 @@ def _save_new(errors: dict, **fields) -> Evidence:
     return evidence
 
 
+def evidence_add(
+    *,
+    membership: Membership,
+    kind: str,
+    title: str,
+    review_date: datetime.date | None = None,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    text: str = "",
+) -> Evidence:
+    """Add evidence of any kind; the one way in for the pages and the API."""
+    common = {"membership": membership, "title": title, "review_date": review_date}
+    if kind == Evidence.Kind.FILE:
+        return evidence_add_file(upload=upload, **common)
+    if kind == Evidence.Kind.LINK:
+        return evidence_add_link(url=url, **common)
+    if kind == Evidence.Kind.NOTE:
+        return evidence_add_note(text=text, **common)
+    raise ValidationError({"kind": _("Choose a file, a link or a note.")})
+
+
 @transaction.atomic
 def evidence_update(
     *,

@@ -70,18 +70,16 @@ def evidence_add(request):
     form.helper.form_action = f"{reverse('evidence:add')}?kind={kind}"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        common = {
-            "membership": membership,
-            "title": data["title"],
-            "review_date": data["review_date"],
-        }
         try:
-            if kind == Evidence.Kind.FILE:
-                evidence = services.evidence_add_file(upload=data["upload"], **common)
-            elif kind == Evidence.Kind.LINK:
-                evidence = services.evidence_add_link(url=data["url"], **common)
-            else:
-                evidence = services.evidence_add_note(text=data["text"], **common)
+            evidence = services.evidence_add(
+                membership=membership,
+                kind=kind,
+                title=data["title"],
+                review_date=data["review_date"],
+                upload=data.get("upload"),
+                url=data.get("url", ""),
+                text=data.get("text", ""),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -90,3 +90,13 @@ def test_an_absurd_review_date_is_a_form_error(alpha, login):
     )
     assert response.status_code == 200
     assert "real date" in response.content.decode()
+
+
+def test_evidence_is_added_through_the_api_with_clear_errors(alpha, login):
+    client = login(alpha[Role.APPLICANT_EDITOR])
+    missing = client.post("/api/evidence/", {"title": "Policy", "kind": "link"})
+    assert missing.status_code == 400 and "url" in missing.json()
+    no_file = client.post("/api/evidence/", {"title": "Scan", "kind": "file"})
+    assert no_file.status_code == 400 and "upload" in no_file.json()
+    note = client.post("/api/evidence/", {"title": "Minutes", "kind": "note", "text": "Agreed."})
+    assert note.status_code == 201 and note.json()["kind"] == "note"
