@@ -390,6 +390,8 @@ def programme(request, assessment_pk):
 @membership_required
 def commitment(request):
     membership = request.membership
+    if membership.organisation.kind != Organisation.Kind.APPLICANT:
+        raise Http404  # only organisations that assess themselves commit publicly
     current = PublicCommitment.objects.filter(
         organisation=membership.organisation, withdrawn_at=None
     ).first()

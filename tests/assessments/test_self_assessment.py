@@ -403,3 +403,7 @@ def test_public_commitment_is_made_and_withdrawn(alpha, login):
     client.post(reverse("assessments:commitment"), {"withdraw": "1"})
     commitment.refresh_from_db()
     assert not commitment.is_active
+
+
+def test_only_applicants_have_a_commitment_page(alpha, login):
+    assert login(alpha[Role.CB_MANAGER]).get(reverse("assessments:commitment")).status_code == 404
