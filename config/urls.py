@@ -13,6 +13,8 @@ from rest_framework.routers import DefaultRouter
 from assessments import api as assessments_api
 from organisations import api as organisations_api
 from standard import api as standard_api
+from surveys import api as surveys_api
+from surveys import hosted_urls
 
 router = DefaultRouter()
 router.register("sectors", organisations_api.SectorViewSet)
@@ -23,6 +25,9 @@ router.register("self-assessments", assessments_api.SelfAssessmentViewSet)
 router.register("ratings", assessments_api.RatingViewSet)
 router.register("evidence", assessments_api.EvidenceViewSet)
 router.register("actions", assessments_api.ActionViewSet)
+router.register("surveys", surveys_api.SurveyViewSet)
+router.register("survey-responses", surveys_api.ResponseViewSet)
+router.register("survey-imports", surveys_api.ImportJobViewSet)
 
 
 def admin_login(request, extra_context=None):
@@ -69,6 +74,9 @@ urlpatterns += i18n_patterns(
     path("evidence/", include("assessments.evidence_urls")),
     path("assessments/reports/", include("assessments.report_urls")),
     path("assessments/", include("assessments.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("surveys/<int:survey_pk>/links/", include(hosted_urls.links)),
+    path("s/", include(hosted_urls.public)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),

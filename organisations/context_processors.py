@@ -17,6 +17,11 @@ def navigation(request):
             items.append((_("Self-assessment"), reverse("assessments:index")))
         if membership.organisation.kind == Organisation.Kind.APPLICANT:
             items.append((_("Evidence"), reverse("evidence:list")))
+        if membership.organisation.kind in (
+            Organisation.Kind.APPLICANT,
+            Organisation.Kind.SCHEME_UNIT,
+        ):
+            items.append((_("Surveys"), reverse("surveys:index")))
         items.append(
             (_("Organisation"), reverse("organisation_detail", args=[membership.organisation_id]))
         )

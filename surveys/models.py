@@ -104,7 +104,7 @@ class Survey(models.Model):
     )
     # What the platform worked out.
     column_mapping = models.JSONField(default=dict, blank=True)
-    method_meets = models.BooleanField(null=True)
+    method_meets = models.BooleanField(null=True, blank=True)
     method_reasons = models.JSONField(default=list, blank=True)
     method_checked_at = models.DateTimeField(null=True, blank=True)
     response_count = models.PositiveIntegerField(default=0)

@@ -8,7 +8,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q, StdDev
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -353,7 +353,8 @@ def score_summary(responses) -> dict:
     for column in SCORE_COLUMNS:
         aggregates[f"{column}__count"] = Count(column)
         aggregates[f"{column}__mean"] = Avg(column)
-        aggregates[f"{column}__sd"] = StdDev(column, sample=True)
+        # Sums of squares rather than StdDev: SQLite's fails on fewer than two values.
+        aggregates[f"{column}__squares"] = Sum(F(column) * F(column))
         aggregates[f"{column}__satisfied"] = Count(
             "pk", filter=Q(**{f"{column}__gte": SATISFIED_FROM})
         )
@@ -362,10 +363,13 @@ def score_summary(responses) -> dict:
     for column in SCORE_COLUMNS:
         count = row[f"{column}__count"]
         if count:
+            mean = float(row[f"{column}__mean"])
+            squares = float(row[f"{column}__squares"])
+            variance = (squares - count * mean * mean) / (count - 1) if count > 1 else 0.0
             summary[column] = {
                 "count": count,
-                "mean": float(row[f"{column}__mean"]),
-                "sd": float(row[f"{column}__sd"] or 0.0),
+                "mean": mean,
+                "sd": max(variance, 0.0) ** 0.5,
                 "satisfied": row[f"{column}__satisfied"],
             }
     return summary

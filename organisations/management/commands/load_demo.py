@@ -327,6 +327,7 @@ class Loader:
                 self.applicant(name, body, region, legal_form, parent=headquarters)
         self.people()
         self.self_assessments()
+        self.surveys()
 
     def self_assessments(self):
         from assessments import demo
@@ -341,6 +342,13 @@ class Loader:
             shared_with=self.organisations[CERTIFICATION_BODIES[0][0]],
             headquarters="Crown Pensions Agency",
         )
+
+    def surveys(self):
+        from standard.selectors import current_standard
+        from surveys import demo
+
+        if current_standard() is not None:
+            demo.load(self.rng)
 
     def organisation(self, name, kind, **fields):
         organisation = Organisation(name=name, kind=kind, **fields)

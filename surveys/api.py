@@ -1,0 +1,157 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response as APIResponse
+
+from config.api import MembershipScopedMixin, id_filterset
+from organisations.models import Organisation
+
+from . import analysis, imports, services
+from .models import ImportJob, Response, Survey
+from .serializers import (
+    ImportFieldSerializer,
+    ImportJobSerializer,
+    ImportMappingSerializer,
+    ImportUploadSerializer,
+    ResponseSerializer,
+    SurveyInputSerializer,
+    SurveySerializer,
+)
+
+
+class SurveyViewSet(
+    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Customer surveys the active membership may see, with their method check."""
+
+    queryset = Survey.objects.select_related("standard").prefetch_related("questions", "groups")
+    serializer_class = SurveySerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = id_filterset(Survey, ids=["organisation"], fields=["method_meets"])
+
+    @extend_schema(request=SurveyInputSerializer, responses={201: SurveySerializer})
+    def create(self, request, *args, **kwargs):
+        """Set up a survey with the standard's core questions."""
+        data = SurveyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation = None
+        if data.validated_data.get("organisation"):
+            organisation = (
+                Organisation.objects.visible_to(request.membership)
+                .filter(pk=data.validated_data["organisation"])
+                .first()
+            )
+            if organisation is None:
+                raise ValidationError({"organisation": "No such organisation of yours."})
+        survey = services.survey_create(
+            membership=request.membership, organisation=organisation, data=data.to_input()
+        )
+        return APIResponse(SurveySerializer(survey).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SurveyInputSerializer, responses={200: SurveySerializer})
+    def update(self, request, pk=None, format=None):
+        """Change the survey and its method; the method is checked again."""
+        survey = self.get_object()
+        data = SurveyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        survey = services.survey_update(
+            membership=request.membership, survey=survey, data=data.to_input()
+        )
+        return APIResponse(SurveySerializer(self.get_queryset().get(pk=survey.pk)).data)
+
+    @extend_schema(responses={200: ImportFieldSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def fields(self, request, pk=None, format=None):
+        """The survey fields a results file's columns are matched to."""
+        survey = self.get_object()
+        return APIResponse(ImportFieldSerializer(imports.import_fields(survey), many=True).data)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def analysis(self, request, pk=None, format=None):
+        """Driver scores with 95% intervals, breakdowns with small groups suppressed,
+        key-driver analysis and the change since the last survey."""
+        survey = self.get_object()
+        return APIResponse(analysis.cached_survey_analysis(survey))
+
+
+class ResponseViewSet(
+    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Stored responses, one per respondent. Filter by `survey`."""
+
+    queryset = Response.objects.all()
+    serializer_class = ResponseSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = id_filterset(Response, ids=["survey"], fields=["channel", "source"])
+
+
+class ImportJobViewSet(
+    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Results uploads: upload a file, match its columns, then follow its status. A file
+    with any mistake stores nothing; `errors` lists them by row and column."""
+
+    queryset = ImportJob.objects.all()
+    serializer_class = ImportJobSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = id_filterset(ImportJob, ids=["survey"], fields=["status"])
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={
+            201: inline_serializer(
+                "ImportUploaded",
+                {
+                    "job": ImportJobSerializer(),
+                    "suggested_mapping": serializers.DictField(child=serializers.CharField()),
+                },
+            )
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Upload a CSV or XLSX file; answers its columns, first rows and a suggested
+        mapping. Nothing is stored until the mapping is confirmed."""
+        data = ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        survey = get_object_or_404(
+            Survey.objects.visible_to(request.membership), pk=data.validated_data["survey"]
+        )
+        try:
+            job = imports.import_job_create(
+                membership=request.membership, survey=survey, upload=data.validated_data["file"]
+            )
+        except DjangoValidationError as error:
+            raise ValidationError({"file": error.messages}) from error
+        body = {
+            "job": ImportJobSerializer(job).data,
+            "suggested_mapping": imports.suggested_mapping(job),
+        }
+        return APIResponse(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ImportMappingSerializer, responses={202: ImportJobSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def confirm(self, request, pk=None, format=None):
+        """Confirm which column holds which survey field; checking and storing start."""
+        job = self.get_object()
+        data = ImportMappingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = imports.import_job_confirm(
+            membership=request.membership, job=job, mapping=data.validated_data["mapping"]
+        )
+        return APIResponse(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ImportJobSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def retry(self, request, pk=None, format=None):
+        """Queue a failed or abandoned job again."""
+        job = self.get_object()
+        imports.import_job_retry(membership=request.membership, job=job)
+        job.refresh_from_db()
+        return APIResponse(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
