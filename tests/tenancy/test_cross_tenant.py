@@ -35,6 +35,18 @@ KWARGS = {
     "rating-detail:pk": lambda a: a.rating.pk,
     "action-detail:pk": lambda a: a.action.pk,
     "evidence-detail:pk": lambda a: a.evidence.pk,
+    "survey_pk": lambda a: a.survey.pk,
+    "question_pk": lambda a: a.survey.questions.get().pk,
+    "group_pk": lambda a: a.survey.groups.get().pk,
+    "import_pk": lambda a: a.import_job.pk,
+    "link_pk": lambda a: a.survey_link.pk,
+    "survey-detail:pk": lambda a: a.survey.pk,
+    "survey-fields:pk": lambda a: a.survey.pk,
+    "survey-analysis:pk": lambda a: a.survey.pk,
+    "response-detail:pk": lambda a: a.survey.responses.get().pk,
+    "importjob-detail:pk": lambda a: a.import_job.pk,
+    "importjob-confirm:pk": lambda a: a.import_job.pk,
+    "importjob-retry:pk": lambda a: a.import_job.pk,
     "format": lambda a: "json",
 }
 
@@ -47,6 +59,8 @@ EXEMPT = {
     "invitation_accept": "the link's token is the secret; an unknown token answers 404 "
     "(test_an_unknown_invitation_token_is_not_found).",
     "set_language": "not tenant data.",
+    "hosted_survey:": "the public survey form: the link's key is the secret, and the form shows "
+    "only the survey's title and organisation (tests/surveys/test_hosted.py).",
 }
 
 # Public content: anyone may read these, so they are walked for errors, not for 404s.
@@ -68,15 +82,17 @@ SECOND_TENANT_ROLES = [
 ]
 
 
-def _walk(patterns, namespace=None):
+def _walk(patterns, namespace=None, outer_args=()):
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = entry.namespace
             inner = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
-            yield from _walk(entry.url_patterns, inner)
+            # An include's own prefix may take arguments too (surveys/<survey_pk>/links/).
+            args = (*outer_args, *entry.pattern.regex.groupindex)
+            yield from _walk(entry.url_patterns, inner, args)
         elif isinstance(entry, URLPattern) and entry.name:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield name, tuple(sorted(entry.pattern.regex.groupindex))
+            yield name, tuple(sorted({*outer_args, *entry.pattern.regex.groupindex}))
 
 
 def all_routes():
@@ -113,6 +129,10 @@ def alpha_names(alpha):
         alpha.evidence.title,
         "Alpha narrative about complaints",
         "Alpha commits to the standard",
+        "Alpha Residents Survey",
+        "Alpha Tenure",
+        "ALPHA-RESPONDENT-1",
+        "alpha-results.csv",
     ]
 
 
@@ -156,7 +176,54 @@ def alpha_reports(alpha, standard_2026, settings, tmp_path):
         progress=100,
     )
     alpha.report_job.file.save("alpha-gap-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
+    _alpha_survey(alpha, admin)
     return alpha
+
+
+def _alpha_survey(alpha, admin):
+    """Tenant Alpha's survey with one of everything that hangs off it."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from surveys import services as survey_services
+    from surveys.models import ImportJob, Response, SurveyInvitation, SurveyLink
+
+    alpha.survey = survey_services.survey_create(
+        membership=admin,
+        data=survey_services.SurveyInput(
+            title="Alpha Residents Survey",
+            period_start=datetime.date(2025, 4, 1),
+            period_end=datetime.date(2026, 3, 31),
+            channels=["online"],
+            sampling_approach="random",
+            mode="online",
+        ),
+    )
+    survey_services.question_add(
+        membership=admin, survey=alpha.survey, wording="Alpha question", kind="yes_no"
+    )
+    survey_services.group_add(
+        membership=admin, survey=alpha.survey, label="Alpha Tenure", values=["Own", "Rent"]
+    )
+    alpha.import_job = ImportJob.objects.create(
+        survey=alpha.survey,
+        original_name="alpha-results.csv",
+        sha256="0" * 64,
+        file_format="csv",
+        status=ImportJob.Status.INVALID,
+        errors=[{"row": 2, "column": "overall", "value": "9", "reason": "Alpha reason"}],
+        error_count=1,
+        uploaded_by=admin.user,
+    )
+    alpha.import_job.file.save("alpha-results.csv", ContentFile(b"id,overall\nA,9\n"))
+    alpha.import_job.errors_file.save("alpha-errors.csv", ContentFile(b"row,column\n2,overall\n"))
+    Response.objects.create(
+        survey=alpha.survey, respondent_id="ALPHA-RESPONDENT-1", source="import", overall=5
+    )
+    survey_services.survey_responses_changed(survey=alpha.survey)
+    alpha.survey_link = SurveyLink.objects.create(survey=alpha.survey, channel="online")
+    SurveyInvitation.objects.create(link=alpha.survey_link)
 
 
 @pytest.mark.parametrize("role", SECOND_TENANT_ROLES)
