@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "assessments.models.Action.Status",
         "ReportJobStatusEnum": "assessments.models.ReportJob.Status",
         "StandardStatusEnum": "standard.models.Standard.Status",
+        "SurveyChannelEnum": "surveys.models.Channel",
+        "ImportJobStatusEnum": "surveys.models.ImportJob.Status",
+        "SurveyQuestionKindEnum": "surveys.models.SurveyQuestion.Kind",
+        "ResponseSourceEnum": "surveys.models.Response.Source",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
