@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from config.csvsafe import neutralise as spreadsheet_safe
 from organisations.models import Membership
 from organisations.policy import acts_for
 from standard.models import Level, LevelDescriptor
@@ -30,10 +31,6 @@ ABANDONED_AFTER = timedelta(minutes=10)
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "assessments/report/gap_report_pdf.html"
-
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab
-# and carriage return, may strip them and then do so): such cells are neutralised.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Starting and watching a report ---------------------------------------------------------
@@ -280,13 +277,6 @@ def css_string(text: str) -> str:
 
 
 # The CSV ------------------------------------------------------------------------------
-
-
-def spreadsheet_safe(value) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet could take it for a
-    formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def gap_report_csv(self_assessment: SelfAssessment) -> str:

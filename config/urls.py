@@ -74,6 +74,7 @@ urlpatterns += i18n_patterns(
     path("evidence/", include("assessments.evidence_urls")),
     path("assessments/reports/", include("assessments.report_urls")),
     path("assessments/", include("assessments.urls")),
+    path("surveys/reports/", include("surveys.report_urls")),
     path("surveys/", include("surveys.urls")),
     path("surveys/<int:survey_pk>/links/", include(hosted_urls.links)),
     path("s/", include(hosted_urls.public)),

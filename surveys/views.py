@@ -16,7 +16,7 @@ from organisations.models import Organisation
 from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import membership_required
 
-from . import analysis, imports, services
+from . import analysis, charts, imports, services
 from .forms import GroupForm, MappingForm, QuestionForm, SurveyForm, UploadForm
 from .models import Channel, GroupAttribute, ImportJob, Survey, SurveyQuestion
 
@@ -311,7 +311,9 @@ def analysis_page(request, survey_pk):
     survey = _survey(request, survey_pk)
     context = {
         "survey": survey,
-        "analysis": analysis.cached_survey_analysis(survey) if survey.response_count else None,
+        "analysis": charts.with_charts(analysis.cached_survey_analysis(survey))
+        if survey.response_count
+        else None,
         "can_edit": _can_edit(request.membership, survey),
     }
     return render(request, "surveys/analysis.html", context)

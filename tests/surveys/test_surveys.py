@@ -267,3 +267,35 @@ def test_the_api_sets_up_lists_and_changes_a_survey(alpha, beta, standard, login
     other = login(beta[Role.APPLICANT_ADMIN])
     assert other.get(f"/api/surveys/{survey_id}/").status_code == 404
     assert other.get("/api/surveys/").json()["results"] == []
+
+
+def test_the_analysis_page_shows_each_chart_with_its_table(alpha, survey, login):
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    drivers = np.clip(np.rint(3.5 + rng.normal(0, 1, (300, 5))), 1, 5).astype(int)
+    overall = np.clip(np.rint(drivers @ [0.4, 0.3, 0.15, 0.1, 0.05]), 1, 5).astype(int)
+    Response.objects.bulk_create(
+        Response(
+            survey=survey,
+            respondent_id=f"R{n}",
+            source="import",
+            channel="online",
+            overall=int(overall[n]),
+            **dict(
+                zip(
+                    ["delivery", "timeliness", "information", "professionalism", "staff_attitude"],
+                    map(int, drivers[n]),
+                    strict=True,
+                )
+            ),
+        )
+        for n in range(300)
+    )
+    services.survey_responses_changed(survey=survey)
+    client = login(alpha[Role.INTERNAL_ASSESSOR])
+    page = client.get(reverse("surveys:analysis", args=[survey.pk])).content.decode()
+    assert page.count('role="img"') >= 2
+    assert "Key drivers of overall satisfaction" in page
+    assert "Staff attitude" in page
+    assert "There is no earlier survey with responses to compare with." in page

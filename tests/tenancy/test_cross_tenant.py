@@ -47,6 +47,8 @@ KWARGS = {
     "importjob-detail:pk": lambda a: a.import_job.pk,
     "importjob-confirm:pk": lambda a: a.import_job.pk,
     "importjob-retry:pk": lambda a: a.import_job.pk,
+    "survey_reports:job:job_pk": lambda a: a.survey_report.pk,
+    "survey_reports:download:job_pk": lambda a: a.survey_report.pk,
     "format": lambda a: "json",
 }
 
@@ -187,7 +189,7 @@ def _alpha_survey(alpha, admin):
     from django.core.files.base import ContentFile
 
     from surveys import services as survey_services
-    from surveys.models import ImportJob, Response, SurveyInvitation, SurveyLink
+    from surveys.models import ImportJob, ReportJob, Response, SurveyInvitation, SurveyLink
 
     alpha.survey = survey_services.survey_create(
         membership=admin,
@@ -224,6 +226,10 @@ def _alpha_survey(alpha, admin):
     survey_services.survey_responses_changed(survey=alpha.survey)
     alpha.survey_link = SurveyLink.objects.create(survey=alpha.survey, channel="online")
     SurveyInvitation.objects.create(link=alpha.survey_link)
+    alpha.survey_report = ReportJob.objects.create(
+        survey=alpha.survey, requested_by=admin.user, status=ReportJob.Status.DONE, progress=100
+    )
+    alpha.survey_report.file.save("alpha-survey-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
 
 
 @pytest.mark.parametrize("role", SECOND_TENANT_ROLES)

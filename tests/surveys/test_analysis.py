@@ -1,0 +1,359 @@
+"""Survey analysis on synthetic data with known answers.
+
+The synthetic respondents have five drivers, a little correlated, and an overall
+satisfaction that is a weighted sum of them plus noise. Both are discretised to the
+1 to 5 scale before they are stored, as real answers are.
+"""
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
+
+from organisations.models import Role
+from standard.models import Standard
+from surveys import analysis
+from surveys.models import SATISFACTION_COLUMNS, SURVEY_DRIVERS, Response
+from surveys.services import SurveyInput, survey_create, survey_responses_changed
+
+# Weights of delivery, timeliness, information, professionalism and staff attitude.
+TRUE_WEIGHTS = np.array([0.45, 0.30, 0.18, 0.10, 0.04])
+
+
+@pytest.fixture
+def standard(db):
+    return Standard.objects.create(
+        version="2026",
+        title="Customer Voice standard",
+        summary="The standard.",
+        status=Standard.Status.PUBLISHED,
+        published_on=date(2026, 1, 1),
+        content_hash="0" * 64,
+    )
+
+
+@pytest.fixture
+def admin(alpha, standard):
+    return alpha[Role.APPLICANT_ADMIN]
+
+
+def make_survey(membership, *, title="Customer survey 2025", year=2025, **fields):
+    data = SurveyInput(
+        title=title,
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+        channels=["online", "telephone", "face_to_face"],
+        sampling_approach="random",
+        mode="online",
+        groups=fields.pop("groups", ["age_band", "disability"]),
+        **fields,
+    )
+    return survey_create(membership=membership, data=data)
+
+
+def synthetic_answers(n, *, seed=7, weights=TRUE_WEIGHTS, noise=0.45, shift=0.0):
+    """`n` rows of (overall, five drivers) on 1 to 5."""
+    rng = np.random.default_rng(seed)
+    correlation = np.full((5, 5), 0.25) + np.eye(5) * 0.75
+    latent = rng.multivariate_normal(np.zeros(5), correlation, size=n)
+    overall = latent @ weights / np.linalg.norm(weights) + rng.normal(0, noise, n)
+    scores = np.column_stack([overall, latent]) + shift
+    return np.clip(np.rint(3.4 + scores), 1, 5).astype(int)
+
+
+def store(survey, answers, *, channels=None, groups=None, prefix="r"):
+    rows = []
+    for i, row in enumerate(answers):
+        rows.append(
+            Response(
+                survey=survey,
+                respondent_id=f"{prefix}{i}",
+                source=Response.Source.IMPORT,
+                channel=channels[i] if channels else "online",
+                groups=groups[i] if groups else {},
+                **dict(zip(SATISFACTION_COLUMNS, (int(v) for v in row), strict=True)),
+            )
+        )
+    Response.objects.bulk_create(rows, batch_size=2000)
+    survey_responses_changed(survey=survey)
+    return survey
+
+
+def shares(count, satisfied):
+    """Answers to the overall question alone, `satisfied` of `count` satisfied."""
+    answers = np.full((count, 6), 3)
+    answers[:satisfied, 0] = 5
+    return answers
+
+
+@pytest.fixture
+def surveyed(admin):
+    survey = make_survey(admin)
+    return store(survey, synthetic_answers(4000))
+
+
+# Key-driver analysis ------------------------------------------------------------------
+
+
+def test_the_kda_recovers_the_order_of_the_true_weights(surveyed):
+    kda = analysis.survey_analysis(surveyed)["kda"]
+
+    assert kda["available"] and kda["n"] == 4000
+    by_beta = sorted(kda["drivers"], key=lambda d: -d["beta"])
+    by_importance = sorted(kda["drivers"], key=lambda d: d["importance_rank"])
+    assert [d["column"] for d in by_beta] == SURVEY_DRIVERS
+    assert [d["column"] for d in by_importance] == SURVEY_DRIVERS
+    assert all(d["significant"] for d in kda["drivers"][:3])
+
+
+def test_the_kda_r_squared_is_statsmodels_own_on_the_same_rows(surveyed):
+    kda = analysis.survey_analysis(surveyed)["kda"]
+    rows = np.array(
+        Response.objects.filter(survey=surveyed).values_list(*SATISFACTION_COLUMNS), dtype=float
+    )
+
+    fit = sm.OLS(rows[:, 0], sm.add_constant(rows[:, 1:])).fit()
+
+    assert abs(kda["r_squared"] - fit.rsquared) < 0.02
+    assert kda["r_squared"] == pytest.approx(fit.rsquared, abs=1e-9)
+    assert kda["adj_r_squared"] == pytest.approx(fit.rsquared_adj, abs=1e-9)
+    p_values = [d["p_value"] for d in kda["drivers"]]
+    assert p_values == pytest.approx(list(fit.pvalues[1:]), rel=1e-6, abs=1e-300)
+
+
+def test_relative_importances_split_r_squared_exactly(surveyed):
+    kda = analysis.survey_analysis(surveyed)["kda"]
+
+    total = sum(d["relative_importance"] for d in kda["drivers"])
+
+    assert total == pytest.approx(kda["r_squared"], abs=1e-9)
+    assert sum(d["share_of_r_squared_pct"] for d in kda["drivers"]) == pytest.approx(100)
+    assert all(d["relative_importance"] > 0 for d in kda["drivers"])
+
+
+def test_every_driver_has_a_quadrant_and_the_most_urgent_comes_first(admin):
+    answers = synthetic_answers(3000)
+    # Delivery matters most; make it the least satisfying.
+    answers[:, 1] = np.clip(answers[:, 1] - 1, 1, 5)
+    kda = analysis.survey_analysis(store(make_survey(admin), answers))["kda"]
+
+    quadrants = {d["column"]: d["quadrant_label"] for d in kda["drivers"]}
+    assert quadrants["delivery"] == "Concentrate here"
+    assert set(quadrants.values()) <= {
+        "Concentrate here",
+        "Keep up the good work",
+        "Low priority",
+        "Possible overkill",
+    }
+    assert kda["action_order"][0] == "delivery"
+    assert sorted(kda["action_order"]) == sorted(SURVEY_DRIVERS)
+    assert kda["importance_source"] == "derived"
+
+
+def test_stated_importance_is_used_when_the_survey_asked_it(admin):
+    survey = make_survey(admin, includes_importance=True)
+    answers = synthetic_answers(200)
+    store(survey, answers)
+    Response.objects.filter(survey=survey).update(
+        importance_delivery=5,
+        importance_timeliness=4,
+        importance_information=3,
+        importance_professionalism=2,
+        importance_staff_attitude=1,
+    )
+    survey_responses_changed(survey=survey)
+
+    kda = analysis.survey_analysis(survey)["kda"]
+
+    assert kda["importance_source"] == "stated"
+    assert [d["importance"] for d in kda["drivers"]] == [5, 4, 3, 2, 1]
+
+
+def test_too_few_complete_answers_show_why_there_is_no_kda(admin):
+    survey = store(make_survey(admin), synthetic_answers(29))
+
+    kda = analysis.survey_analysis(survey)["kda"]
+
+    assert not kda["available"]
+    assert "at least 30 respondents who answered all six questions" in kda["reason"]
+    assert "this survey has 29" in kda["reason"]
+
+
+# Scores and their intervals -----------------------------------------------------------
+
+
+def test_intervals_match_scipy_and_statsmodels_for_a_known_sample(admin):
+    answers = synthetic_answers(250, seed=3)
+    survey = store(make_survey(admin), answers)
+
+    overall = analysis.survey_analysis(survey)["scores"][0]
+
+    sample = answers[:, 0]
+    assert overall["column"] == "overall" and overall["count"] == 250
+    assert overall["mean"] == pytest.approx(sample.mean())
+    low, high = DescrStatsW(sample).tconfint_mean(alpha=0.05)
+    assert (overall["mean_low"], overall["mean_high"]) == pytest.approx((low, high))
+    satisfied = int((sample >= 4).sum())
+    low, high = proportion_confint(satisfied, 250, alpha=0.05, method="normal")
+    assert overall["satisfied_pct"] == pytest.approx(satisfied / 250 * 100)
+    assert (overall["satisfied_pct_low"], overall["satisfied_pct_high"]) == pytest.approx(
+        (low * 100, high * 100)
+    )
+    assert overall["score_100"] == pytest.approx((sample.mean() - 1) * 25)
+
+
+def test_a_share_of_a_half_from_100_responses_is_plus_or_minus_98_points(admin):
+    survey = store(make_survey(admin), shares(100, 50))
+
+    overall = analysis.survey_analysis(survey)["scores"][0]
+
+    assert overall["margin_points"] == pytest.approx(9.8, abs=0.05)
+
+
+def test_the_finite_population_correction_narrows_the_interval(admin):
+    answers = shares(400, 240)
+    infinite = analysis.survey_analysis(store(make_survey(admin), answers))["scores"][0]
+    finite = make_survey(admin, title="Small population", year=2024, population=1000)
+    finite = analysis.survey_analysis(store(finite, answers))["scores"][0]
+
+    assert finite["margin_points"] < infinite["margin_points"]
+    assert finite["margin_points"] == pytest.approx(
+        infinite["margin_points"] * ((1000 - 400) / 999) ** 0.5
+    )
+    assert finite["mean_high"] - finite["mean_low"] < infinite["mean_high"] - infinite["mean_low"]
+
+
+# Breakdowns ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def grouped(admin):
+    answers = synthetic_answers(120)
+    channels = ["online"] * 100 + ["telephone"] * 15 + ["face_to_face"] * 5
+    ages = ["16-24"] * 60 + ["25-34"] * 52 + ["75 or over"] * 8
+    groups = [{"age_band": age, "disability": "No"} for age in ages]
+    return store(make_survey(admin), answers, channels=channels, groups=groups)
+
+
+def _groups(result, key):
+    breakdown = next(b for b in result["breakdowns"] if b["key"] == key)
+    return {g["value"]: g for g in breakdown["groups"]}
+
+
+def test_small_groups_are_suppressed_with_no_figures(grouped):
+    result = analysis.survey_analysis(grouped)
+
+    channels = _groups(result, "channel")
+    assert channels["online"]["count"] == 100 and not channels["online"]["suppressed"]
+    assert channels["telephone"]["count"] == 15
+    small = channels["face_to_face"]
+    assert small == {
+        "value": "face_to_face",
+        "label": "Face to face",
+        "suppressed": True,
+        "message": "Fewer than 10 responses",
+    }
+    ages = _groups(result, "age_band")
+    assert ages["16-24"]["scores"][0]["count"] == 60
+    assert ages["75 or over"]["suppressed"] and "scores" not in ages["75 or over"]
+    assert list(ages) == ["16-24", "25-34", "75 or over"]  # in the attribute's order
+
+
+def test_a_setting_changes_the_minimum_group_size(grouped, settings):
+    settings.SURVEY_MIN_GROUP_SIZE = 20
+
+    channels = _groups(analysis.survey_analysis(grouped), "channel")
+
+    assert channels["telephone"]["suppressed"]
+    assert channels["telephone"]["message"] == "Fewer than 20 responses"
+
+
+def test_a_driver_few_answered_is_suppressed_in_a_group(grouped):
+    Response.objects.filter(survey=grouped, channel="telephone").exclude(
+        respondent_id__in=["r100", "r101"]
+    ).update(staff_attitude=None)
+    survey_responses_changed(survey=grouped)
+
+    telephone = _groups(analysis.survey_analysis(grouped), "channel")["telephone"]
+
+    by_column = {s["column"]: s for s in telephone["scores"]}
+    assert by_column["staff_attitude"]["suppressed"]
+    assert not by_column["delivery"]["suppressed"]
+
+
+def test_the_breakdowns_take_one_query_each(grouped, django_assert_num_queries):
+    with django_assert_num_queries(4):  # the attributes, then channel and each attribute
+        analysis.breakdowns(grouped, minimum=10)
+
+
+# Change since the last survey ---------------------------------------------------------
+
+
+def _change(admin, before, now):
+    store(make_survey(admin, title="Survey 2024", year=2024), before, prefix="a")
+    survey = store(make_survey(admin, title="Survey 2025", year=2025), now, prefix="b")
+    return analysis.survey_analysis(survey)["change"]
+
+
+def test_a_tiny_change_is_within_the_margin_of_error(admin):
+    change = _change(admin, shares(400, 280), shares(400, 284))
+
+    overall = change["rows"][0]
+    assert change["available"] and change["previous"]["title"] == "Survey 2024"
+    assert overall["satisfied_points"] == pytest.approx(1.0)
+    assert not overall["real_change"]
+    assert overall["statement"] == "up 1.0 points, within the margin of error"
+
+
+def test_a_large_change_is_a_real_change(admin):
+    change = _change(admin, shares(400, 200), shares(400, 300))
+
+    overall = change["rows"][0]
+    assert overall["real_change"] and overall["satisfied_p_value"] < 0.001
+    assert overall["statement"] == "up 25.0 points, a real change"
+    assert overall["satisfied_points_low"] < 25 < overall["satisfied_points_high"]
+
+
+def test_the_change_in_means_is_welchs_test_with_its_interval(admin):
+    before, now = synthetic_answers(300, seed=1), synthetic_answers(500, seed=2, shift=-0.3)
+    overall = _change(admin, before, now)["rows"][0]
+
+    welch = stats.ttest_ind(now[:, 0], before[:, 0], equal_var=False)
+    low, high = welch.confidence_interval(0.95)
+    assert overall["mean_p_value"] == pytest.approx(welch.pvalue)
+    assert (overall["mean_difference_low"], overall["mean_difference_high"]) == pytest.approx(
+        (low, high)
+    )
+    assert overall["statement"].startswith("down ")
+
+
+def test_without_an_earlier_survey_there_is_no_change(surveyed):
+    change = analysis.survey_analysis(surveyed)["change"]
+
+    assert not change["available"]
+    assert "no earlier survey" in change["reason"]
+
+
+# The entry point ----------------------------------------------------------------------
+
+
+def test_the_analysis_is_plain_json(grouped):
+    result = analysis.survey_analysis(grouped)
+
+    assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
+def test_the_cached_analysis_follows_the_data_version(surveyed, django_assert_num_queries):
+    first = analysis.cached_survey_analysis(surveyed)
+    with django_assert_num_queries(1):  # only the look-up of the previous survey
+        assert analysis.cached_survey_analysis(surveyed) == first
+
+    Response.objects.filter(survey=surveyed, respondent_id="r0").delete()
+    survey_responses_changed(survey=surveyed)
+
+    assert analysis.cached_survey_analysis(surveyed)["kda"]["n"] == 3999
