@@ -210,9 +210,9 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _group_entry(value: str, label: str, summary: dict, minimum: int) -> dict:
+def _group_entry(value: str, label: str, summary: dict, minimum: int, hidden=False) -> dict:
     total = summary["total"]
-    if total < minimum:
+    if total < minimum or hidden:
         return {"value": value, "label": label, "suppressed": True, "message": _fewer_than(minimum)}
     return {
         "value": value,
@@ -227,12 +227,30 @@ def _breakdown(key: str, label: str, known: list[tuple[str, str]], summaries: di
     order = [value for value, _label in known]
     labels = dict(known)
     others = sorted(v for v in summaries if v and v not in labels)
+    values = [value for value in [*order, *others, ""] if value in summaries]
+    hidden = _complementary_suppression(values, summaries, minimum)
     groups = []
-    for value in [*order, *others, ""]:
-        if value in summaries:
-            shown = labels.get(value, value) if value else _("Not stated")
-            groups.append(_group_entry(value, str(shown), summaries[value], minimum))
+    for value in values:
+        shown = labels.get(value, value) if value else _("Not stated")
+        groups.append(_group_entry(value, str(shown), summaries[value], minimum, value in hidden))
     return {"key": key, "label": str(label), "groups": groups}
+
+
+def _complementary_suppression(values: list[str], summaries: dict, minimum: int) -> set:
+    """Groups to hide besides the small ones. The survey's totals are shown, so the
+    figures of hidden groups together are the totals less the shown groups: while the
+    hidden groups together are fewer than `minimum`, the smallest shown group is
+    hidden too, so that no small group can be worked out by subtraction."""
+    small = {v for v in values if summaries[v]["total"] < minimum}
+    hidden = set()
+    shown = sorted((summaries[v]["total"], v) for v in values if v not in small)
+
+    def hidden_total():
+        return sum(summaries[v]["total"] for v in small | hidden)
+
+    while small and 0 < hidden_total() < minimum and shown:
+        hidden.add(shown.pop(0)[1])
+    return hidden
 
 
 def breakdowns(survey: Survey, *, minimum: int) -> list[dict]:

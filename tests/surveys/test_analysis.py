@@ -234,8 +234,8 @@ def test_the_finite_population_correction_narrows_the_interval(admin):
 @pytest.fixture
 def grouped(admin):
     answers = synthetic_answers(120)
-    channels = ["online"] * 100 + ["telephone"] * 15 + ["face_to_face"] * 5
-    ages = ["16-24"] * 60 + ["25-34"] * 52 + ["75 or over"] * 8
+    channels = ["online"] * 90 + ["telephone"] * 15 + ["letter"] * 10 + ["face_to_face"] * 5
+    ages = ["16-24"] * 60 + ["25-34"] * 42 + ["65-74"] * 10 + ["75 or over"] * 8
     groups = [{"age_band": age, "disability": "No"} for age in ages]
     return store(make_survey(admin), answers, channels=channels, groups=groups)
 
@@ -249,7 +249,7 @@ def test_small_groups_are_suppressed_with_no_figures(grouped):
     result = analysis.survey_analysis(grouped)
 
     channels = _groups(result, "channel")
-    assert channels["online"]["count"] == 100 and not channels["online"]["suppressed"]
+    assert channels["online"]["count"] == 90 and not channels["online"]["suppressed"]
     assert channels["telephone"]["count"] == 15
     small = channels["face_to_face"]
     assert small == {
@@ -261,7 +261,19 @@ def test_small_groups_are_suppressed_with_no_figures(grouped):
     ages = _groups(result, "age_band")
     assert ages["16-24"]["scores"][0]["count"] == 60
     assert ages["75 or over"]["suppressed"] and "scores" not in ages["75 or over"]
-    assert list(ages) == ["16-24", "25-34", "75 or over"]  # in the attribute's order
+    assert list(ages) == ["16-24", "25-34", "65-74", "75 or over"]  # the attribute's order
+
+
+def test_a_small_group_cannot_be_worked_out_from_the_totals(grouped):
+    # Face to face (5) is too small; with every other channel shown, the totals less
+    # the shown channels would give it away, so the next smallest is hidden too.
+    channels = _groups(analysis.survey_analysis(grouped), "channel")
+    assert channels["face_to_face"]["suppressed"] and channels["letter"]["suppressed"]
+    assert "scores" not in channels["letter"]
+    assert not channels["telephone"]["suppressed"]
+    ages = _groups(analysis.survey_analysis(grouped), "age_band")
+    assert ages["75 or over"]["suppressed"] and ages["65-74"]["suppressed"]
+    assert not ages["25-34"]["suppressed"]
 
 
 def test_a_setting_changes_the_minimum_group_size(grouped, settings):
