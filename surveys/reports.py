@@ -60,7 +60,7 @@ def report_job_start(*, membership: Membership, survey: Survey) -> ReportJob:
     if job is None:
         job = ReportJob.objects.create(**mine, language=translation.get_language() or "en")
     # Imported here: the task module imports this one.
-    from .report_tasks import build_survey_report
+    from .tasks import build_survey_report
 
     transaction.on_commit(lambda: build_survey_report.delay(job.pk))
     return job

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from .imports import import_job_progress
 from .models import (
     Channel,
     GroupAttribute,
@@ -136,6 +137,10 @@ class ImportErrorSerializer(serializers.Serializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     errors = ImportErrorSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    def get_progress(self, job) -> int:
+        return import_job_progress(job)
 
     class Meta:
         model = ImportJob

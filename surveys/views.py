@@ -245,7 +245,7 @@ def _import_state(job):
     return {
         "status": job.status,
         "status_label": str(job.get_status_display()),
-        "progress": job.progress,
+        "progress": imports.import_job_progress(job),
         "active": job.is_active,
     }
 

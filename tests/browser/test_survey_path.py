@@ -115,9 +115,7 @@ def test_a_new_user_sets_up_a_survey_fixes_an_upload_and_reads_the_analysis(
     page.get_by_role("button", name="Upload and check").click()
     assert "Match the file" in page.content()
     assert_accessible(page)
-    assert page.get_by_label("Respondent ID", exact=True).input_value() == (
-        "Respondent ID"
-    )
+    assert page.get_by_label("Respondent ID", exact=True).input_value() == ("Respondent ID")
     page.get_by_role("button", name="Check and store the results").click()
     page.wait_for_selector("text=nothing was stored")
     assert_accessible(page)

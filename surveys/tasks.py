@@ -1,0 +1,17 @@
+"""Celery tasks of the surveys app: thin, they load ids and call a service."""
+
+from celery import shared_task
+
+from . import imports, reports
+
+
+@shared_task
+def run_import(job_id: int) -> None:
+    # No automatic retry: a failure is recorded on the job, and the person retries it.
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task
+def build_survey_report(job_id: int) -> None:
+    # No automatic retry: a failure is recorded on the job, and the person asks again.
+    reports.report_job_run(job_id=job_id)
