@@ -207,6 +207,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # customers must have before its figures are shown (unset: the standard's own rule).
 SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
+
+# Public forms are rate limited per address (django-ratelimit, counted in the cache).
+# Behind a proxy, name the request header that carries the client's address, e.g.
+# HTTP_X_REAL_IP; the default is the address that connected.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,13 +1,10 @@
 """Pages of the hosted survey: the public form customers answer without signing in, and the
 organisation's pages for its links, QR codes, opening and personal invitations."""
 
-import hashlib
 import io
-import time
 
 import segno
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -16,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import is_ratelimited
 
 from organisations.forms import apply_errors
 from organisations.policy import get_visible_or_404
@@ -26,9 +24,9 @@ from .forms_hosted import HostedSettingsForm, InvitationsForm, LinkForm
 from .models import Survey, SurveyInvitation, SurveyLink
 from .services import require_editor
 
-# Posts of answers allowed per IP address per minute. No rate-limit package is installed
-# (allauth's limiter is for its own account actions), so the shared cache counts them.
-POSTS_PER_MINUTE = 30
+# Answers one address may post a minute. Behind a proxy, RATELIMIT_IP_META_KEY names the
+# header that holds the customer's address.
+ANSWER_RATE = "30/m"
 
 # The public form --------------------------------------------------------------------
 
@@ -42,17 +40,9 @@ def _public_link_or_404(key):
 
 
 def _too_many_posts(request) -> bool:
-    address = request.META.get("REMOTE_ADDR", "")
-    # Hashed so that no customer's address is kept, even in the cache.
-    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    key = f"hosted-posts:{digest}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > POSTS_PER_MINUTE
+    return is_ratelimited(
+        request, group="hosted-survey-answers", key="ip", rate=ANSWER_RATE, increment=True
+    )
 
 
 def _unavailable(request, survey, reason, status=200):

@@ -1,6 +1,7 @@
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import translation
 
 from assessments.models import Evidence, ReportJob, SelfAssessment
 from config.celery import app as celery_app
@@ -19,6 +20,15 @@ def _celery_in_process(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """Each test starts in English: a request under /cy/ leaves Welsh active in the thread,
+    which would change what later tests' services say and the addresses reverse() gives."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
