@@ -157,30 +157,37 @@ def questions(request, survey_pk):
     return render(request, "surveys/questions.html", context)
 
 
+def _removed(request, survey_id, remove, done):
+    """Run a removal, say how it went, and go back to the questions page."""
+    try:
+        remove()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("surveys:questions", survey_id)
+
+
 @require_POST
 @membership_required
 def question_remove(request, question_pk):
     question = get_visible_or_404(SurveyQuestion, request.membership, pk=question_pk)
-    try:
+
+    def remove():
         services.question_remove(membership=request.membership, question=question)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Question removed."))
-    return redirect("surveys:questions", question.survey_id)
+
+    return _removed(request, question.survey_id, remove, _("Question removed."))
 
 
 @require_POST
 @membership_required
 def group_remove(request, group_pk):
     group = get_visible_or_404(GroupAttribute, request.membership, pk=group_pk)
-    try:
+
+    def remove():
         services.group_remove(membership=request.membership, group=group)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Customer group removed."))
-    return redirect("surveys:questions", group.survey_id)
+
+    return _removed(request, group.survey_id, remove, _("Customer group removed."))
 
 
 # Uploads --------------------------------------------------------------------------------
