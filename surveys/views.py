@@ -16,7 +16,7 @@ from organisations.models import Organisation
 from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import membership_required
 
-from . import analysis, charts, imports, services
+from . import analysis, charts, imports, selectors, services
 from .forms import GroupForm, MappingForm, QuestionForm, SurveyForm, UploadForm
 from .models import Channel, GroupAttribute, ImportJob, Survey, SurveyQuestion
 
@@ -106,7 +106,7 @@ def detail(request, survey_pk):
     context = {
         "survey": survey,
         "channel_labels": [labels[c] for c in survey.channels if c in labels],
-        "core_questions": survey.standard.core_questions.all(),
+        "core_questions": selectors.asked_core_questions(survey),
         "questions": survey.questions.all(),
         "groups": survey.groups.all(),
         "imports": survey.import_jobs.select_related("uploaded_by")[:10],
@@ -147,7 +147,7 @@ def questions(request, survey_pk):
             apply_errors(question_form if "question-wording" in request.POST else group_form, error)
     context = {
         "survey": survey,
-        "core_questions": survey.standard.core_questions.all(),
+        "core_questions": selectors.asked_core_questions(survey),
         "questions": survey.questions.all(),
         "groups": survey.groups.all(),
         "removable": not survey.response_count,
