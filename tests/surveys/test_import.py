@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from organisations.models import Role
-from surveys import imports
+from surveys import import_checks, import_files, imports
 from surveys.models import ImportJob, Response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def test_a_respondent_stored_by_an_earlier_upload_is_an_error(alpha, survey):
 
 
 def test_duplicates_are_found_across_chunks(alpha, survey, monkeypatch):
-    monkeypatch.setattr(imports, "CSV_BLOCK_BYTES", 64)  # a few rows a chunk
+    monkeypatch.setattr(import_files, "CSV_BLOCK_BYTES", 64)  # a few rows a chunk
     rows = [[f"R{n}", "", "Online", *["4"] * 6, "", ""] for n in range(7)]
     rows[4][0] = 'R4 "the\nfourth"'  # a quoted value with a line end and quotes
     rows.append(["R1", "", "Online", *["4"] * 6, "", ""])
@@ -448,7 +448,7 @@ def test_an_unexpected_failure_is_recorded_and_the_job_can_be_retried(alpha, sur
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(imports, "_load", broken)
+    monkeypatch.setattr(import_checks, "_load", broken)
     job = imported(alpha, survey, csv_bytes(GOOD_ROWS))
     assert job.status == ImportJob.Status.FAILED
     assert "disk full" in job.failure and "Nothing was stored" in job.failure
@@ -488,8 +488,8 @@ def database_url() -> str:
 def start_worker_process(job, media):
     code = (
         "import django; django.setup()\n"
-        "from surveys import imports\n"
-        "imports.CSV_BLOCK_BYTES = 256 * 1024\n"  # progress every few thousand rows
+        "from surveys import import_files, imports\n"
+        "import_files.CSV_BLOCK_BYTES = 256 * 1024\n"  # progress every few thousand rows
         f"imports.import_job_run(job_id={job.pk})\n"
     )
     env = {
