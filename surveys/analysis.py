@@ -348,8 +348,8 @@ def key_driver_analysis(survey: Survey, scores: list[dict], *, minimum: int) -> 
     if np.any(np.ptp(x, axis=0) == 0) or np.ptp(y) == 0:
         return _kda_unavailable(
             _(
-                "Key-driver analysis needs answers that vary: every respondent gave the "
-                "same answer to at least one question."
+                "Key-driver analysis needs answers that vary: at least one question got "
+                "the same answer from every respondent."
             ),
             n,
         )

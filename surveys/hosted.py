@@ -97,7 +97,7 @@ def link_create(
     if channel not in survey.channels:
         raise ValidationError({"channel": _("Choose a channel this survey covers.")})
     if site is not None and site.organisation_id != survey.organisation_id:
-        raise ValidationError({"site": _("Choose one of the survey's organisation's sites.")})
+        raise ValidationError({"site": _("Choose one of your organisation's sites.")})
     if SurveyLink.objects.filter(survey=survey, channel=channel, site=site).exists():
         raise ValidationError(_("This survey already has a link for that channel and site."))
     try:

@@ -32,7 +32,11 @@ from .models import (
 
 KEPT_ERRORS = 1000
 RESPONDENT_ID_MAX = Response._meta.get_field("respondent_id").max_length
-YES_NO = {"yes": 1, "y": 1, "true": 1, "1": 1, "no": 0, "n": 0, "false": 0, "0": 0}
+# English and Welsh answers (ie/na; oes/nac oes; do/naddo) both count.
+YES_NO = {
+    **{word: 1 for word in ("yes", "y", "true", "1", "ie", "oes", "do")},
+    **{word: 0 for word in ("no", "n", "false", "0", "na", "nac oes", "naddo")},
+}
 
 
 # Checking ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import polars as pl
 from django.core.exceptions import ValidationError
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import ImportJob
 
@@ -135,7 +136,11 @@ def _checked_header(header: list | None) -> list[str]:
     blank = [_column_letter(n) for n, name in enumerate(columns) if not name]
     if blank:
         raise ValidationError(
-            _("Column %(columns)s has no name in the first row. Give every column a name.")
+            ngettext(
+                "Column %(columns)s has no name in the first row. Give every column a name.",
+                "Columns %(columns)s have no name in the first row. Give every column a name.",
+                len(blank),
+            )
             % {"columns": get_text_list(blank, _("and"))},
             code="blank_column",
         )

@@ -206,7 +206,7 @@ def group_add(*, membership: Membership, survey: Survey, label: str, values: lis
     label = label.strip()
     errors = {}
     if not label:
-        errors["label"] = _("Enter the name of the customer group attribute.")
+        errors["label"] = _("Enter the name of the customer group.")
     if len(values) < 2:
         errors["values"] = _("Enter at least two possible answers, one on each line.")
     if errors:

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
@@ -259,7 +260,11 @@ def link_invitations(request, survey_pk, link_pk):
             else:
                 messages.success(
                     request,
-                    _("%(count)s personal invitation links are created.")
+                    ngettext(
+                        "%(count)s personal invitation link is created.",
+                        "%(count)s personal invitation links are created.",
+                        len(created),
+                    )
                     % {"count": f"{len(created):,}"},
                 )
                 return redirect("survey_links:invitations", link.survey_id, link.pk)
