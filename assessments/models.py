@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.jobs import PdfJob
 from organisations.models import Organisation
 from organisations.querysets import TenantQuerySet
 from standard.models import Element, Standard
@@ -304,29 +305,13 @@ class PublicCommitment(models.Model):
         return self.withdrawn_at is None
 
 
-class ReportJob(models.Model):
+class ReportJob(PdfJob):
     """A gap report PDF built in the background; the person waiting sees its progress."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to start")
-        RUNNING = "running", _("Being built")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
 
     self_assessment = models.ForeignKey(
         SelfAssessment, on_delete=models.CASCADE, related_name="report_jobs"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    language = models.CharField(max_length=10, default="en")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
     tenant_path = "self_assessment__organisation"

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
+from config.jobs import PdfJob
 from organisations.models import Organisation, Site
 from organisations.querysets import TenantQuerySet
 from standard.models import Driver, Standard
@@ -366,27 +367,11 @@ class Response(models.Model):
         return f"{self.survey}: {self.respondent_id}"
 
 
-class ReportJob(models.Model):
+class ReportJob(PdfJob):
     """A survey report PDF built in the background; the person waiting sees its progress."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to start")
-        RUNNING = "running", _("Being built")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
-
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="report_jobs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="survey-reports/%Y/%m/", blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    language = models.CharField(max_length=10, default="en")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
     tenant_path = "survey__organisation"

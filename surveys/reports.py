@@ -2,24 +2,19 @@
 of every response."""
 
 import csv
-import logging
 from collections.abc import Iterator
-from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.reports import css_string, page_counter_css, render_pdf
+from config import jobs
 from config.csvsafe import neutralise
 from organisations.models import Membership
-from organisations.policy import acts_for
 
 from . import analysis, charts
 from .models import (
@@ -31,12 +26,10 @@ from .models import (
     Survey,
 )
 
-# A build takes seconds; one still running after this lost its worker.
-ABANDONED_AFTER = timedelta(minutes=10)
+# How long a build may run before it counts as abandoned (see config.jobs).
+ABANDONED_AFTER = jobs.ABANDONED_AFTER
 CSV_CHUNK = 2000
 RESPONDENT_FIELDS = ("respondent_id", "responded_on", "channel", "site__name")
-
-logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "surveys/report/survey_report_pdf.html"
 
@@ -46,97 +39,43 @@ PDF_TEMPLATE = "surveys/report/survey_report_pdf.html"
 
 @transaction.atomic
 def report_job_start(*, membership: Membership, survey: Survey) -> ReportJob:
-    """Ask for a survey report PDF, for the organisation or its headquarters.
-
-    If this person already has one waiting to start, that one is queued again rather
-    than a second made: it has read nothing yet, so it will be just as current, and
-    queueing again also recovers a job whose task was lost (the claim in
-    `report_job_run` makes a duplicate harmless).
-    """
-    if not acts_for(membership, survey.organisation):
-        raise PermissionDenied(_("Only the organisation itself builds its reports."))
-    mine = {"survey": survey, "requested_by": membership.user}
-    job = ReportJob.objects.filter(**mine, status=ReportJob.Status.PENDING).first()
-    if job is None:
-        job = ReportJob.objects.create(**mine, language=translation.get_language() or "en")
+    """Ask for a survey report PDF, for the organisation or its headquarters; a job of
+    this person's still waiting to start is queued again rather than a second made."""
     # Imported here: the task module imports this one.
     from .tasks import build_survey_report
 
-    transaction.on_commit(lambda: build_survey_report.delay(job.pk))
-    return job
+    return jobs.pdf_job_start(
+        model=ReportJob,
+        membership=membership,
+        owner_field="survey",
+        owner=survey,
+        task=build_survey_report,
+    )
 
 
 def report_job_run(*, job_id: int) -> None:
-    """Build the PDF of a pending job. Safe to call again: only one call claims the job,
-    and a job that is running, done or failed is left alone. A failure is recorded on
-    the job, not raised, so the task is not retried in a loop."""
-    # A job still "running" long after it started lost its worker (the task was
-    # delivered again because it is acknowledged late): it may be claimed again.
-    abandoned = Q(status=ReportJob.Status.RUNNING, started_at__lt=timezone.now() - ABANDONED_AFTER)
-    claimed = ReportJob.objects.filter(
-        Q(status=ReportJob.Status.PENDING) | abandoned, pk=job_id
-    ).update(status=ReportJob.Status.RUNNING, progress=0, error="", started_at=timezone.now())
-    if not claimed:
-        return
-    job = ReportJob.objects.select_related(
-        "survey__organisation__sector", "survey__standard", "requested_by"
-    ).get(pk=job_id)
-    try:
-        with translation.override(job.language):
-            _build(job)
-    except Exception as exc:
-        logger.exception("Survey report job %s failed", job_id)
-        _discard_file(job)
-        ReportJob.objects.filter(pk=job.pk).update(
-            status=ReportJob.Status.FAILED,
-            error=_failure_message(exc),
-            finished_at=timezone.now(),
-        )
-
-
-def _build(job: ReportJob) -> None:
-    context = report_context(job.survey, requested_by=job.requested_by)
-    _set_progress(job, 30)
-    html = render_to_string(PDF_TEMPLATE, context)
-    _set_progress(job, 50)
-    pdf = render_pdf(html)
-    _set_progress(job, 90)
-    job.file.save(report_filename(job.survey), ContentFile(pdf), save=False)
-    ReportJob.objects.filter(pk=job.pk).update(
-        file=job.file.name,
-        status=ReportJob.Status.DONE,
-        progress=100,
-        finished_at=timezone.now(),
+    """Build the PDF of a pending job; safe to call again (see `jobs.pdf_job_run`)."""
+    jobs.pdf_job_run(
+        model=ReportJob,
+        job_id=job_id,
+        related=("survey__organisation__sector", "survey__standard", "requested_by"),
+        build=_build,
+        name="survey report",
     )
+
+
+def _build(job: ReportJob) -> tuple[str, bytes]:
+    context = report_context(job.survey, requested_by=job.requested_by)
+    jobs.pdf_job_set_progress(job, 30)
+    html = render_to_string(PDF_TEMPLATE, context)
+    jobs.pdf_job_set_progress(job, 50)
+    return report_filename(job.survey), render_pdf(html)
 
 
 def report_filename(survey: Survey, extension: str = "pdf") -> str:
     organisation = slugify(survey.organisation.name)[:60] or "organisation"
     kind = "survey-report" if extension == "pdf" else "survey-results"
     return f"{kind}-{organisation}-{survey.pk}.{extension}"
-
-
-def _set_progress(job: ReportJob, progress: int) -> None:
-    # An update, not save(): the page polling this job sees it at once.
-    ReportJob.objects.filter(pk=job.pk).update(progress=progress)
-    job.progress = progress
-
-
-def _discard_file(job: ReportJob) -> None:
-    if not job.file.name:
-        return
-    try:
-        job.file.delete(save=False)
-    except Exception:
-        logger.exception("Could not remove the partial file of survey report job %s", job.pk)
-
-
-def _failure_message(exc: Exception) -> str:
-    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")[:300]
-    return _(
-        "The report could not be built (%(reason)s). Try again; if it fails again, "
-        "tell the Customer Voice team the date and time it happened."
-    ) % {"reason": reason}
 
 
 # The PDF ------------------------------------------------------------------------------

@@ -1,0 +1,79 @@
+"""The pages of a PDF job: its status page, which also answers the progress script's
+JSON at the same address, and the download. Each app's views find the job through
+`visible_to` (so another tenant's job is a 404) and hand it here."""
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+from .jobs import PdfJob
+
+RECENT_JOBS = 10
+
+
+def pdf_job_page(
+    request: HttpRequest,
+    job: PdfJob,
+    *,
+    owner_field: str,
+    namespace: str,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """The job's page, or its state as JSON when the request prefers that. `namespace`
+    holds the app's `start`, `job` and `download` addresses; `context` adds what the
+    template shows of the owner."""
+    if _wants_json(request):
+        response = JsonResponse(_state(job, namespace))
+    else:
+        owner = getattr(job, owner_field)
+        recent = (
+            type(job)
+            .objects.visible_to(request.membership)
+            .filter(**{owner_field: owner})
+            .select_related("requested_by")
+            .order_by("-created_at", "-pk")[:RECENT_JOBS]
+        )
+        page = {
+            "job": job,
+            "recent": recent,
+            "active": job.is_active,
+            "start_url": reverse(f"{namespace}:start", args=[owner.pk]),
+            "job_url_name": f"{namespace}:job",
+            "download_url_name": f"{namespace}:download",
+            **context,
+            **_state(job, namespace),
+        }
+        response = render(request, template, page)
+    # The same address answers the page and the progress script's JSON.
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _state(job: PdfJob, namespace: str) -> dict:
+    done = job.status == job.Status.DONE and bool(job.file)
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "progress": job.progress,
+        "download_url": reverse(f"{namespace}:download", args=[job.pk]) if done else None,
+        "error": job.error if job.status == job.Status.FAILED else "",
+    }
+
+
+def pdf_job_download(job: PdfJob, *, filename: str) -> FileResponse:
+    """The finished PDF as an attachment; 404 if the job has no file or it is gone."""
+    if not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )

@@ -1,0 +1,147 @@
+"""PDF reports built in the background: the job row, and starting, claiming and running it.
+
+One machinery for every kind of report (the gap report, the survey report). Each app
+keeps a concrete model, with its own owner, file folder, ordering and `tenant_path`, and
+thin public functions that call these with its model, owner, task and build step.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organisations.models import Membership
+from organisations.policy import acts_for
+
+# A build takes seconds; one still running after this lost its worker.
+ABANDONED_AFTER = timedelta(minutes=10)
+
+logger = logging.getLogger(__name__)
+
+
+class PdfJob(models.Model):
+    """A PDF built in the background; the person waiting sees its progress.
+
+    A concrete job adds the foreign key to what it reports on, `file` (with its own
+    folder), `objects`, `tenant_path` and its Meta.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", gettext_lazy("Waiting to start")
+        RUNNING = "running", gettext_lazy("Being built")
+        DONE = "done", gettext_lazy("Ready")
+        FAILED = "failed", gettext_lazy("Failed")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+# A build step: takes the claimed job, its language active; gives the file name and the PDF.
+Build = Callable[[Any], tuple[str, bytes]]
+
+
+def pdf_job_start(
+    *, model: type[PdfJob], membership: Membership, owner_field: str, owner, task
+) -> PdfJob:
+    """Ask for a PDF of `owner` (whose `organisation` the membership must act for) and
+    queue `task` with the job's id once the transaction commits. Call inside one.
+
+    If this person already has one waiting to start, that one is queued again rather
+    than a second made: it has read nothing yet, so it will be just as current, and
+    queueing again also recovers a job whose task was lost (the claim in
+    `pdf_job_run` makes a duplicate harmless).
+    """
+    # Reports are the organisation's own: a certification body it shared a version
+    # with reads that version on screen or as CSV, but builds no PDFs of it.
+    if not acts_for(membership, owner.organisation):
+        raise PermissionDenied(_("Only the organisation itself builds its reports."))
+    mine = {owner_field: owner, "requested_by": membership.user}
+    job = model.objects.filter(**mine, status=model.Status.PENDING).first()
+    if job is None:
+        job = model.objects.create(**mine, language=translation.get_language() or "en")
+    transaction.on_commit(lambda: task.delay(job.pk))
+    return job
+
+
+def pdf_job_run(
+    *, model: type[PdfJob], job_id: int, related: tuple[str, ...], build: Build, name: str
+) -> None:
+    """Build the PDF of a pending job with `build`. Safe to call again: only one call
+    claims the job, and a job that is running, done or failed is left alone. A failure
+    is recorded on the job, not raised, so the task is not retried in a loop. `related`
+    is read with the job; `name` ("gap report") says which kind in the log."""
+    # A job still "running" long after it started lost its worker (the task was
+    # delivered again because it is acknowledged late): it may be claimed again.
+    abandoned = Q(status=model.Status.RUNNING, started_at__lt=timezone.now() - ABANDONED_AFTER)
+    claimed = model.objects.filter(Q(status=model.Status.PENDING) | abandoned, pk=job_id).update(
+        status=model.Status.RUNNING, progress=0, error="", started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    job = model.objects.select_related(*related).get(pk=job_id)
+    try:
+        with translation.override(job.language):
+            filename, pdf = build(job)
+            pdf_job_set_progress(job, 90)
+            job.file.save(filename, ContentFile(pdf), save=False)
+            model.objects.filter(pk=job.pk).update(
+                file=job.file.name,
+                status=model.Status.DONE,
+                progress=100,
+                finished_at=timezone.now(),
+            )
+    except Exception as exc:
+        logger.exception("%s job %s failed", name.capitalize(), job_id)
+        _discard_file(job, name)
+        model.objects.filter(pk=job.pk).update(
+            status=model.Status.FAILED,
+            error=_failure_message(exc),
+            finished_at=timezone.now(),
+        )
+
+
+def pdf_job_set_progress(job: PdfJob, progress: int) -> None:
+    # An update, not save(): the page polling this job sees it at once.
+    type(job).objects.filter(pk=job.pk).update(progress=progress)
+    job.progress = progress
+
+
+def _discard_file(job: PdfJob, name: str) -> None:
+    if not job.file.name:
+        return
+    try:
+        job.file.delete(save=False)
+    except Exception:
+        logger.exception("Could not remove the partial file of %s job %s", name, job.pk)
+
+
+def _failure_message(exc: Exception) -> str:
+    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")[:300]
+    return _(
+        "The report could not be built (%(reason)s). Try again; if it fails again, "
+        "tell the Customer Voice team the date and time it happened."
+    ) % {"reason": reason}
