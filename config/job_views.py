@@ -68,12 +68,15 @@ def _state(job: PdfJob, namespace: str) -> dict:
 
 def pdf_job_download(job: PdfJob, *, filename: str) -> FileResponse:
     """The finished PDF as an attachment; 404 if the job has no file or it is gone."""
-    if not job.file:
+    return stored_file_download(job.file, filename=filename, content_type="application/pdf")
+
+
+def stored_file_download(field_file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file as an attachment; 404 if there is none or it is gone."""
+    if not field_file:
         raise Http404
     try:
-        handle = job.file.open("rb")
+        handle = field_file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
-    )
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)

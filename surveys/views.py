@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from config.job_views import stored_file_download
 from organisations.forms import apply_errors
 from organisations.models import Organisation
 from organisations.policy import acts_for, get_visible_or_404
@@ -296,15 +297,8 @@ def import_retry(request, import_pk):
 @membership_required
 def import_errors_csv(request, import_pk):
     job = _import_job(request, import_pk)
-    if not job.errors_file:
-        raise Http404
-    try:
-        handle = job.errors_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_download(
+        job.errors_file,
         filename=f"errors-{job.original_name.rsplit('.', 1)[0]}.csv",
         content_type="text/csv",
     )

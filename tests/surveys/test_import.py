@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Role
@@ -128,6 +129,18 @@ def test_it_lists_every_mistake_with_row_column_value_and_reason_and_stores_noth
         lines = list(csv.reader(io.StringIO(handle.read().decode("utf-8-sig"))))
     assert lines[0] == ["Row", "Column", "Value", "Reason"]
     assert len(lines) == 9
+
+
+def test_the_list_of_mistakes_downloads_from_the_upload_page(alpha, survey, login):
+    rows = [GOOD_ROWS[0], ["R002", "2026-02-05", "Online", "9", "4", "4", "4", "4", "4", "", ""]]
+    job = imported(alpha, survey, csv_bytes(rows))
+    client = login(alpha[Role.INTERNAL_ASSESSOR])
+    page = client.get(reverse("surveys:import_job", args=[job.pk])).content.decode()
+    assert "The file has 1 mistake: nothing was stored" in page
+    assert "Not a whole number from 1 to 5." in page
+    download = client.get(reverse("surveys:import_errors_csv", args=[job.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="errors-results.csv"'
+    assert "Not a whole number from 1 to 5." in b"".join(download.streaming_content).decode()
 
 
 def test_once_corrected_every_row_is_stored_with_its_answers(alpha, survey):
