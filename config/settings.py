@@ -8,6 +8,7 @@ REDIS_URL to run against PostgreSQL and Redis with real Celery workers.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +120,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
+# Periodic work, run by `celery beat`: each task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "survey-method-checks": {
+        "task": "surveys.tasks.refresh_method_checks",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
 
 # People and sign-in
 AUTH_USER_MODEL = "organisations.User"

@@ -105,8 +105,9 @@ class Survey(models.Model):
     )
     # What the platform worked out.
     column_mapping = models.JSONField(default=dict, blank=True)
+    # Whether the survey met the method when last checked (on every change, and daily, as
+    # fieldwork ages); pages work the reasons out again in the reader's language.
     method_meets = models.BooleanField(null=True, blank=True)
-    method_reasons = models.JSONField(default=list, blank=True)
     method_checked_at = models.DateTimeField(null=True, blank=True)
     response_count = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)

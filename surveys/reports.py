@@ -16,7 +16,7 @@ from config import jobs
 from config.csvsafe import neutralise
 from organisations.models import Membership
 
-from . import analysis, charts
+from . import analysis, charts, services
 from .models import (
     IMPORTANCE_COLUMNS,
     SATISFACTION_COLUMNS,
@@ -88,7 +88,7 @@ def report_context(survey: Survey, *, requested_by=None) -> dict:
         "organisation": survey.organisation,
         "standard": survey.standard,
         "analysis": charts.with_charts(analysis.cached_survey_analysis(survey)),
-        "method_reasons": survey.method_reasons,
+        "method_reasons": services.method_check(survey).reasons,
         "requested_by": requested_by,
         "generated_at": timezone.localtime(),
         "page_counter_css": page_counter_css(),

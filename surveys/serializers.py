@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .imports import import_job_progress
@@ -11,7 +12,7 @@ from .models import (
     Survey,
     SurveyQuestion,
 )
-from .services import SurveyInput
+from .services import SurveyInput, method_check
 
 
 class SurveyQuestionSerializer(serializers.ModelSerializer):
@@ -36,7 +37,7 @@ class SurveySerializer(serializers.ModelSerializer):
     standard = serializers.CharField(source="standard.version", read_only=True)
     questions = SurveyQuestionSerializer(many=True, read_only=True)
     groups = GroupAttributeSerializer(many=True, read_only=True)
-    method_reasons = MethodReasonSerializer(many=True, read_only=True)
+    method_reasons = serializers.SerializerMethodField()
     response_rate = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -66,6 +67,10 @@ class SurveySerializer(serializers.ModelSerializer):
             "groups",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(MethodReasonSerializer(many=True))
+    def get_method_reasons(self, survey) -> list[dict]:
+        return method_check(survey).reasons
 
 
 class SurveyInputSerializer(serializers.Serializer):

@@ -337,10 +337,36 @@ def method_check(survey: Survey, today: date | None = None) -> MethodCheck:
 def survey_method_refresh(*, survey: Survey) -> MethodCheck:
     check = method_check(survey)
     Survey.objects.filter(pk=survey.pk).update(
-        method_meets=check.meets, method_reasons=check.reasons, method_checked_at=timezone.now()
+        method_meets=check.meets, method_checked_at=timezone.now()
     )
-    survey.method_meets, survey.method_reasons = check.meets, check.reasons
+    survey.method_meets = check.meets
     return check
+
+
+def survey_methods_refresh_all(*, today: date | None = None) -> int:
+    """Check every survey's method again: fieldwork that ended more than the allowed
+    months ago stops meeting it with the passing of time alone. Returns how many changed."""
+    changed = 0
+    surveys = Survey.objects.select_related("standard").only(
+        "pk",
+        "method_meets",
+        "summary",
+        "population",
+        "fieldwork_end",
+        "invited_count",
+        "response_count",
+        "sampling_approach",
+        "core_wording_confirmed",
+        "standard",
+    )
+    for survey in surveys.iterator(chunk_size=2000):
+        meets = method_check(survey, today=today).meets
+        if meets != survey.method_meets:
+            Survey.objects.filter(pk=survey.pk).update(
+                method_meets=meets, method_checked_at=timezone.now()
+            )
+            changed += 1
+    return changed
 
 
 # What follows any change of responses -------------------------------------------------

@@ -2,13 +2,18 @@
 
 from celery import shared_task
 
-from . import imports, reports
+from . import imports, reports, services
 
 
 @shared_task
 def run_import(job_id: int) -> None:
     # No automatic retry: a failure is recorded on the job, and the person retries it.
     imports.import_job_run(job_id=job_id)
+
+
+@shared_task
+def refresh_method_checks() -> int:
+    return services.survey_methods_refresh_all()
 
 
 @shared_task

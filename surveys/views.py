@@ -106,6 +106,7 @@ def detail(request, survey_pk):
     labels = dict(Channel.choices)
     context = {
         "survey": survey,
+        "method": services.method_check(survey),
         "channel_labels": [labels[c] for c in survey.channels if c in labels],
         "core_questions": selectors.asked_core_questions(survey),
         "questions": survey.questions.all(),

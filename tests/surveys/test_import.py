@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Role
-from surveys import import_checks, import_files, imports
+from surveys import import_checks, import_files, imports, services
 from surveys.models import ImportJob, Response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_summary_and_method_check_follow_an_import(alpha, survey):
         "count": 3, "mean": pytest.approx(11 / 3), "sd": pytest.approx(1.5275, abs=1e-4),
         "satisfied": 2,
     }  # fmt: skip
-    margin = next(r for r in survey.method_reasons if r["rule"] == "margin")
+    margin = next(r for r in services.method_check(survey).reasons if r["rule"] == "margin")
     assert "from 3 responses" in margin["message"]
     assert survey.method_checked_at is not None
 

@@ -65,7 +65,7 @@ def add_responses(survey, satisfied, dissatisfied):
 
 
 def reason(survey, rule):
-    return next(r for r in survey.method_reasons if r["rule"] == rule)
+    return next(r for r in services.method_check(survey).reasons if r["rule"] == rule)
 
 
 def test_a_survey_starts_with_the_core_questions_and_the_chosen_groups(survey):
@@ -90,7 +90,7 @@ def test_enough_responses_meet_the_method(survey):
     survey.refresh_from_db()
     assert survey.response_count == 400
     assert survey.summary["overall"]["satisfied"] == 300
-    assert survey.method_meets is True, survey.method_reasons
+    assert survey.method_meets is True, services.method_check(survey).reasons
     assert "20.0% of 2,000 invited" in reason(survey, "response_rate")["message"]
 
 
@@ -299,3 +299,24 @@ def test_the_analysis_page_shows_each_chart_with_its_table(alpha, survey, login)
     assert "Key drivers of overall satisfaction" in page
     assert "Staff attitude" in page
     assert "There is no earlier survey with responses to compare with." in page
+
+
+def test_a_survey_stops_meeting_the_method_as_its_fieldwork_ages(survey):
+    add_responses(survey, satisfied=300, dissatisfied=100)
+    survey.refresh_from_db()
+    assert survey.method_meets is True
+    later = survey.fieldwork_end + datetime.timedelta(days=400)
+    assert services.survey_methods_refresh_all(today=later) == 1
+    survey.refresh_from_db()
+    assert survey.method_meets is False
+    assert services.survey_methods_refresh_all(today=later) == 0
+
+
+def test_method_reasons_are_given_in_the_readers_language(survey, alpha, login):
+    from django.utils import translation
+
+    with translation.override("cy"):
+        services.survey_method_refresh(survey=survey)
+    page = login(alpha[Role.APPLICANT_ADMIN]).get(reverse("surveys:detail", args=[survey.pk]))
+    assert "Record how many customers were invited." not in page.content.decode()
+    assert "No responses yet" in page.content.decode()
