@@ -17,7 +17,7 @@ import numpy as np
 import statsmodels.api as sm
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -31,13 +31,19 @@ from standard.models import Driver
 from .models import (
     OVERALL,
     SATISFACTION_COLUMNS,
-    SATISFIED_FROM,
     SURVEY_DRIVERS,
     Channel,
     Response,
     Survey,
 )
-from .services import CONFIDENCE, margin_of_error, score_summary
+from .services import (
+    CONFIDENCE,
+    margin_of_error,
+    population_correction,
+    score_aggregates,
+    score_summary,
+    summary_of_row,
+)
 
 # Key-driver analysis needs this many respondents who answered all six questions.
 KDA_MIN_COMPLETE = 30
@@ -88,13 +94,6 @@ def _fewer_than(minimum: int) -> str:
 
 
 # Intervals ----------------------------------------------------------------------------
-
-
-def population_correction(n: int, population: int | None) -> float:
-    """The finite population correction of a standard error; 1 where N is unknown."""
-    if population and population > 1 and n <= population:
-        return ((population - n) / (population - 1)) ** 0.5
-    return 1.0
 
 
 def mean_interval(mean: float, sd: float, n: int, population: int | None = None):
@@ -156,54 +155,17 @@ def driver_scores(summary: dict, *, minimum: int, population=None) -> list[dict]
 # Breakdowns ---------------------------------------------------------------------------
 
 
-def _satisfaction_aggregates() -> dict:
-    """The figures of `score_summary`, for the six satisfaction questions only.
-
-    The standard deviation comes from the mean of squares rather than StdDev: SQLite's
-    STDDEV_SAMP fails the whole query when any group has fewer than two answers."""
-    aggregates = {"total": Count("pk")}
-    for column in SATISFACTION_COLUMNS:
-        aggregates[f"{column}__count"] = Count(column)
-        aggregates[f"{column}__mean"] = Avg(column)
-        aggregates[f"{column}__mean_square"] = Avg(F(column) * F(column))
-        aggregates[f"{column}__satisfied"] = Count(
-            "pk", filter=Q(**{f"{column}__gte": SATISFIED_FROM})
-        )
-    return aggregates
-
-
-def _sample_sd(n: int, mean: float, mean_square: float) -> float:
-    if n < 2:
-        return 0.0
-    return max(0.0, (mean_square - mean * mean) * n / (n - 1)) ** 0.5
-
-
-def _summary_of_row(row: dict) -> dict:
-    summary = {"total": row["total"]}
-    for column in SATISFACTION_COLUMNS:
-        n = row[f"{column}__count"]
-        if n:
-            mean = float(row[f"{column}__mean"])
-            summary[column] = {
-                "count": n,
-                "mean": mean,
-                "sd": _sample_sd(n, mean, float(row[f"{column}__mean_square"])),
-                "satisfied": row[f"{column}__satisfied"],
-            }
-    return summary
-
-
 def grouped_summaries(survey: Survey, **key) -> dict:
     """Summaries per value of one expression (`value=...`), in one query."""
     rows = (
         Response.objects.filter(survey=survey)
         .annotate(**key)
         .values("value")
-        .annotate(**_satisfaction_aggregates())
+        .annotate(**score_aggregates(SATISFACTION_COLUMNS))
         .order_by()
     )
     # JSON numbers come back as numbers on SQLite and as text on PostgreSQL.
-    return {_text(row["value"]): _summary_of_row(row) for row in rows}
+    return {_text(row["value"]): summary_of_row(row, SATISFACTION_COLUMNS) for row in rows}
 
 
 def _text(value) -> str:

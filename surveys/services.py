@@ -8,7 +8,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -241,9 +241,14 @@ def margin_of_error(p: float, n: int, population: int | None = None) -> float:
     if n <= 0:
         return float("inf")
     margin = norm.ppf(0.5 + CONFIDENCE / 2) * (p * (1 - p) / n) ** 0.5
+    return margin * population_correction(n, population)
+
+
+def population_correction(n: int, population: int | None) -> float:
+    """The finite population correction of a standard error; 1 where N is unknown."""
     if population and population > 1 and n <= population:
-        margin *= ((population - n) / (population - 1)) ** 0.5
-    return margin
+        return ((population - n) / (population - 1)) ** 0.5
+    return 1.0
 
 
 def responses_needed(max_margin: float, population: int | None, p: float = 0.5) -> int:
@@ -372,33 +377,43 @@ def survey_methods_refresh_all(*, today: date | None = None) -> int:
 # What follows any change of responses -------------------------------------------------
 
 
-def score_summary(responses) -> dict:
-    """Count, mean, standard deviation and number satisfied of every core column, in one
-    query. Columns with no answers are left out."""
-    aggregates = {}
-    for column in SCORE_COLUMNS:
+def score_aggregates(columns=SCORE_COLUMNS) -> dict:
+    """Count, mean, mean of squares and number satisfied of each column, as aggregates
+    for `aggregate()` or a grouped `annotate()`. Means of squares rather than StdDev:
+    SQLite's fails the whole query when any column has fewer than two values."""
+    aggregates = {"total": Count("pk")}
+    for column in columns:
         aggregates[f"{column}__count"] = Count(column)
         aggregates[f"{column}__mean"] = Avg(column)
-        # Sums of squares rather than StdDev: SQLite's fails on fewer than two values.
-        aggregates[f"{column}__squares"] = Sum(F(column) * F(column))
+        aggregates[f"{column}__mean_square"] = Avg(F(column) * F(column))
         aggregates[f"{column}__satisfied"] = Count(
             "pk", filter=Q(**{f"{column}__gte": SATISFIED_FROM})
         )
-    row = responses.aggregate(total=Count("pk"), **aggregates)
+    return aggregates
+
+
+def summary_of_row(row: dict, columns=SCORE_COLUMNS) -> dict:
+    """The figures of one row of `score_aggregates`; columns nobody answered are left out."""
     summary = {"total": row["total"]}
-    for column in SCORE_COLUMNS:
-        count = row[f"{column}__count"]
-        if count:
+    for column in columns:
+        n = row[f"{column}__count"]
+        if n:
             mean = float(row[f"{column}__mean"])
-            squares = float(row[f"{column}__squares"])
-            variance = (squares - count * mean * mean) / (count - 1) if count > 1 else 0.0
+            variance = (
+                (float(row[f"{column}__mean_square"]) - mean * mean) * n / (n - 1) if n > 1 else 0.0
+            )
             summary[column] = {
-                "count": count,
+                "count": n,
                 "mean": mean,
                 "sd": max(variance, 0.0) ** 0.5,
                 "satisfied": row[f"{column}__satisfied"],
             }
     return summary
+
+
+def score_summary(responses) -> dict:
+    """The summary of every core column of `responses`, in one query."""
+    return summary_of_row(responses.aggregate(**score_aggregates()))
 
 
 def survey_responses_changed(*, survey: Survey) -> None:
