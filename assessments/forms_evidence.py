@@ -1,14 +1,9 @@
 """Pages' forms for the evidence library. They collect input; `evidence.py` judges it."""
 
-import datetime
-
-from crispy_forms_gds.fields import DateInputField
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin
+from organisations.forms import GDSDateField, GDSFormMixin
 
 from .evidence import max_upload_bytes, megabytes
 from .models import Evidence
@@ -16,12 +11,11 @@ from .models import Evidence
 TITLE_MAX = Evidence._meta.get_field("title").max_length
 
 
-class ReviewDateField(DateInputField):
-    """GOV.UK date input for an optional review date, with messages in our words."""
+class ReviewDateField(GDSDateField):
+    """GOV.UK date input for an optional review date."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("require_all_fields", False)
         kwargs.setdefault("label", _("Review by (optional)"))
         kwargs.setdefault(
             "help_text",
@@ -30,31 +24,12 @@ class ReviewDateField(DateInputField):
                 "out of date."
             ),
         )
-        super().__init__(**kwargs)
-        incomplete = _("A review date must include a day, month and year.")
-        self.error_messages.update(required=incomplete, incomplete=incomplete)
-        for part, name in zip(self.fields, (_("day"), _("month"), _("year")), strict=True):
-            part.required = False
-            part.error_messages["incomplete"] = incomplete
-            part.validators = [
-                RegexValidator(
-                    r"^[0-9]+$",
-                    _("The %(part)s of the review date must be a number.") % {"part": name},
-                )
-            ]
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day or month or year):
-            return None
-        if not (day and month and year):
-            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
-        try:
-            return datetime.date(int(year), int(month), int(day))
-        except (ValueError, OverflowError):
-            raise ValidationError(
-                _("The review date must be a real date."), code="invalid"
-            ) from None
+        messages = {
+            "incomplete": _("A review date must include a day, month and year."),
+            "not_number": _("The %(part)s of the review date must be a number."),
+            "invalid": _("The review date must be a real date."),
+        }
+        super().__init__(messages=messages, **kwargs)
 
 
 class EvidenceKindForm(GDSFormMixin, forms.Form):

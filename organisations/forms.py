@@ -1,7 +1,12 @@
+import datetime
+
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import ROLES_BY_KIND, Organisation, Site
@@ -20,6 +25,49 @@ class GDSFormMixin:
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.add_input(Submit("submit", self.submit_label))
+
+
+def _format(template, **values):
+    return str(template) % {name: str(value) for name, value in values.items()}
+
+
+# A translated message with values put in when it is shown, in the reader's language.
+lazy_format = lazy(_format, str)
+
+
+class GDSDateField(DateInputField):
+    """The GOV.UK date input (day, month, year), with messages in our words.
+
+    `messages` holds `missing` (nothing entered, for a required date), `incomplete` (a
+    part missing), `not_number` (with %(part)s: day, month or year) and `invalid`."""
+
+    def __init__(self, *, messages: dict, **kwargs):
+        kwargs["require_all_fields"] = False
+        super().__init__(**kwargs)
+        self.messages = messages
+        self.error_messages.update(
+            required=messages.get("missing", messages["incomplete"]),
+            incomplete=messages["incomplete"],
+        )
+        for part, name in zip(self.fields, (_("day"), _("month"), _("year")), strict=True):
+            part.required = False
+            part.error_messages["incomplete"] = messages["incomplete"]
+            part.validators = [
+                RegexValidator(r"^[0-9]+$", lazy_format(messages["not_number"], part=name))
+            ]
+
+    def compress(self, data_list):
+        day, month, year = data_list
+        if not (day or month or year):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        if not (day and month and year):
+            raise ValidationError(self.messages["incomplete"], code="incomplete")
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except (ValueError, OverflowError):
+            raise ValidationError(self.messages["invalid"], code="invalid") from None
 
 
 class OrganisationRegisterForm(GDSFormMixin, forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Survey analysis: driver scores with their intervals, breakdowns by channel and
+"""Survey analysis: driver scores with their intervals, breakdowns by channel, site and
 customer group, key-driver analysis and the change since the last survey.
 
 A selector module: it only reads. Means, shares and counts come from database
@@ -23,7 +23,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from scipy import stats
 from statsmodels.stats.oneway import anova_generic
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
 from statsmodels.stats.weightstats import DescrStatsW
 
 from standard.models import Driver
@@ -74,11 +78,13 @@ def column_label(column: str) -> str:
 
 
 def min_group_size(survey: Survey) -> int:
-    """The fewest responses about which anything is published."""
+    """The fewest responses about which anything is published: the standard's rule, or
+    the setting where that is larger. A setting may raise the rule, never lower it."""
+    rule = int(survey.standard.survey_min_responses_to_publish)
     configured = getattr(settings, "SURVEY_MIN_GROUP_SIZE", None)
-    if configured is not None:
-        return int(configured)
-    return int(survey.standard.survey_min_responses_to_publish)
+    if configured is None:
+        return rule
+    return max(rule, int(configured))
 
 
 def _number(value) -> float | None:
@@ -108,11 +114,19 @@ def mean_interval(mean: float, sd: float, n: int, population: int | None = None)
 
 
 def share_interval(satisfied: int, n: int, population: int | None = None):
-    """The 95% normal interval of a share, with the finite population correction,
-    clipped to 0 to 1 (the same margin the method check uses)."""
+    """The 95% Wilson interval of a share (statsmodels' `proportion_confint`), which
+    stays within 0 to 1 and does not shrink to nothing when everyone (or nobody) is
+    satisfied. Where the population is known, each side's distance from the estimate
+    is multiplied by the finite population correction `√((N-n)/(N-1))`, so the
+    interval narrows around the estimate as the normal one would.
+
+    The margin of error reported beside it is the scheme's own (`margin_of_error`, the
+    normal approximation the method check uses), not half this interval's width."""
     share = satisfied / n
-    margin = margin_of_error(share, n, population)
-    return max(0.0, share - margin), min(1.0, share + margin)
+    low, high = proportion_confint(satisfied, n, alpha=1 - CONFIDENCE, method="wilson")
+    correction = population_correction(n, population)
+    low, high = share - (share - low) * correction, share + (high - share) * correction
+    return max(0.0, float(low)), min(1.0, float(high))
 
 
 # Driver scores ------------------------------------------------------------------------
@@ -120,7 +134,9 @@ def share_interval(satisfied: int, n: int, population: int | None = None):
 
 def score_entry(column: str, figures: dict | None, *, minimum: int, population=None) -> dict:
     """One row of scores: count, mean (1 to 5 and 0 to 100), share satisfied and their
-    intervals, or only a note when too few answered to publish anything."""
+    intervals, or only a note when too few answered to publish anything. `margin_points`
+    is the scheme's margin of error of the share (normal approximation, never clipped),
+    the figure the method check compares with its limit."""
     entry = {"column": column, "label": column_label(column)}
     n = (figures or {}).get("count", 0)
     if n < minimum or n == 0:
@@ -141,7 +157,7 @@ def score_entry(column: str, figures: dict | None, *, minimum: int, population=N
         "satisfied_pct": satisfied / n * 100,
         "satisfied_pct_low": share_low * 100,
         "satisfied_pct_high": share_high * 100,
-        "margin_points": (share_high - share_low) * 50,
+        "margin_points": margin_of_error(satisfied / n, n, population) * 100,
     }
 
 

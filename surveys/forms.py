@@ -1,17 +1,36 @@
 from crispy_forms_gds.layout import Fieldset, Layout
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin
+from organisations.forms import GDSDateField, GDSFormMixin, lazy_format
 
 from .models import Channel, Mode, SamplingApproach, SurveyQuestion
 from .services import SUGGESTED_GROUPS, SurveyInput
 
 
-def _date(label, required=True):
-    return forms.DateField(
-        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+def _date(label, what, required=True):
+    """A GOV.UK date input; `what` names the date in messages ("the start of the period")."""
+    return GDSDateField(
+        label=label,
+        required=required,
+        help_text=_("For example, 31 3 2026."),
+        messages={
+            "missing": lazy_format(_("Enter %(what)s."), what=what),
+            "incomplete": lazy_format(
+                _("%(what)s must include a day, month and year."), what=capfirst(what)
+            ),
+            "not_number": lazy_format(
+                _("The %(part)s of %(what)s must be a number."), part="%(part)s", what=what
+            ),
+            "invalid": lazy_format(_("%(what)s must be a real date."), what=capfirst(what)),
+        },
     )
+
+
+def _count_messages(what):
+    message = lazy_format(_("%(what)s must be a whole number, such as 2400."), what=what)
+    return {"invalid": message, "min_value": message, "max_value": message}
 
 
 class SurveyForm(GDSFormMixin, forms.Form):
@@ -21,9 +40,13 @@ class SurveyForm(GDSFormMixin, forms.Form):
         label=_("Name of the survey"),
         max_length=200,
         help_text=_("For example, Customer satisfaction survey 2026."),
+        error_messages={
+            "required": _("Enter the name of the survey."),
+            "max_length": _("The name of the survey must be 200 characters or fewer."),
+        },
     )
-    period_start = _date(_("Start of the period the survey covers"))
-    period_end = _date(_("End of the period the survey covers"))
+    period_start = _date(_("Start of the period the survey covers"), _("the start of the period"))
+    period_end = _date(_("End of the period the survey covers"), _("the end of the period"))
     channels = forms.MultipleChoiceField(
         label=_("Which channels does the survey cover?"),
         choices=Channel.choices,
@@ -36,24 +59,34 @@ class SurveyForm(GDSFormMixin, forms.Form):
     population = forms.IntegerField(
         label=_("How many customers are in the population (optional)"),
         min_value=1,
+        max_value=2_000_000_000,
         required=False,
         help_text=_("Everyone the survey is meant to represent. It narrows the margin of error."),
+        error_messages=_count_messages(_("The number of customers in the population")),
     )
     sampling_approach = forms.ChoiceField(
         label=_("How were customers chosen?"),
         choices=SamplingApproach.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Select how customers were chosen.")},
     )
     mode = forms.ChoiceField(
-        label=_("How did customers answer?"), choices=Mode.choices, widget=forms.RadioSelect
+        label=_("How did customers answer?"),
+        choices=Mode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select how customers answered.")},
     )
-    fieldwork_start = _date(_("Fieldwork started (optional)"), required=False)
-    fieldwork_end = _date(_("Fieldwork ended"), required=False)
+    fieldwork_start = _date(
+        _("Fieldwork started (optional)"), _("the start of fieldwork"), required=False
+    )
+    fieldwork_end = _date(_("Fieldwork ended"), _("the end of fieldwork"), required=False)
     invited_count = forms.IntegerField(
         label=_("How many customers were invited"),
         min_value=1,
+        max_value=2_000_000_000,
         required=False,
         help_text=_("Needed to work out the response rate."),
+        error_messages=_count_messages(_("The number of customers invited")),
     )
     core_wording_confirmed = forms.BooleanField(
         label=_(

@@ -73,6 +73,11 @@ def results_csv(rows=480, mistakes=False):
     return text.encode()
 
 
+def fill_date(page, name, day):
+    for part, value in enumerate((day.day, day.month, day.year)):
+        page.locator(f"#id_{name}_{part}").fill(str(value))
+
+
 def test_a_new_user_sets_up_a_survey_fixes_an_upload_and_reads_the_analysis(
     page, standard, alpha, tmp_path, settings
 ):
@@ -89,13 +94,13 @@ def test_a_new_user_sets_up_a_survey_fixes_an_upload_and_reads_the_analysis(
 
     today = timezone.localdate()
     page.get_by_label("Name of the survey").fill("Residents survey 2026")
-    page.get_by_label("Start of the period the survey covers").fill("2025-04-01")
-    page.get_by_label("End of the period the survey covers").fill("2026-03-31")
+    fill_date(page, "period_start", datetime.date(2025, 4, 1))
+    fill_date(page, "period_end", datetime.date(2026, 3, 31))
     page.get_by_label("Online").first.check()
     page.get_by_label("Telephone", exact=True).first.check()
     page.get_by_label("Simple random sample").check()
     page.get_by_label("Mixed modes").check()
-    page.get_by_label("Fieldwork ended").fill((today - datetime.timedelta(days=10)).isoformat())
+    fill_date(page, "fieldwork_end", today - datetime.timedelta(days=10))
     page.get_by_label("How many customers were invited").fill("2400")
     page.get_by_label(re.compile("We asked the core questions")).check()
     page.get_by_label("Age band").check()

@@ -182,6 +182,10 @@ def test_a_group_needs_a_name_and_two_answers(alpha, survey):
 # Pages -----------------------------------------------------------------------------------
 
 
+def date_parts(name, day):
+    return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
+
+
 def test_an_editor_sets_up_a_survey_in_the_browser_form(alpha, standard, login):
     client = login(alpha[Role.APPLICANT_EDITOR])
     empty = client.post(reverse("surveys:create"), {"title": ""})
@@ -189,16 +193,33 @@ def test_an_editor_sets_up_a_survey_in_the_browser_form(alpha, standard, login):
     page = empty.content.decode()
     assert "There is a problem" in page
     assert "Choose at least one channel the survey covers." in page
+    assert "Enter the start of the period." in page
+    wrong = client.post(
+        reverse("surveys:create"),
+        {
+            "period_start_0": "31",
+            "period_start_1": "2",
+            "period_start_2": "2026",
+            "period_end_0": "4",
+            "period_end_2": "2026",
+            "fieldwork_end_0": "x",
+            "fieldwork_end_1": "1",
+            "fieldwork_end_2": "2026",
+        },
+    ).content.decode()
+    assert "The start of the period must be a real date." in wrong
+    assert "The end of the period must include a day, month and year." in wrong
+    assert "The day of the end of fieldwork must be a number." in wrong
     response = client.post(
         reverse("surveys:create"),
         {
             "title": "Residents survey",
-            "period_start": "2025-04-01",
-            "period_end": "2026-03-31",
+            **date_parts("period_start", datetime.date(2025, 4, 1)),
+            **date_parts("period_end", datetime.date(2026, 3, 31)),
             "channels": ["face_to_face"],
             "sampling_approach": "census",
             "mode": "paper",
-            "fieldwork_end": (TODAY - datetime.timedelta(days=3)).isoformat(),
+            **date_parts("fieldwork_end", TODAY - datetime.timedelta(days=3)),
             "invited_count": "900",
             "core_wording_confirmed": "on",
             "groups": ["disability"],
