@@ -31,7 +31,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
 from organisations.models import Membership, Organisation
-from organisations.policy import acts_for
+from organisations.policy import may_act
 
 from .models import Evidence, Rating, SelfAssessment
 from .services import EDIT_ROLES
@@ -53,11 +53,9 @@ TEXT_LIKE_MIMES = {"", "text/plain", "text/csv", "message/rfc822"}
 def can_edit_evidence(membership: Membership | None, organisation: Organisation) -> bool:
     """Applicant administrators and editors manage their organisation's library; a
     headquarters' also manage their units'."""
-    if membership is None or membership.role not in EDIT_ROLES:
-        return False
     if organisation.kind != Organisation.Kind.APPLICANT:
         return False
-    return acts_for(membership, organisation)
+    return may_act(membership, organisation, EDIT_ROLES)
 
 
 def _require_editor(membership: Membership | None, organisation: Organisation | None) -> None:

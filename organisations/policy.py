@@ -32,6 +32,21 @@ def acts_for(membership, organisation) -> bool:
     return membership.organisation_id in (organisation.pk, organisation.parent_id)
 
 
+def may_act(membership, organisation, roles) -> bool:
+    """Whether the membership has one of `roles` and acts for `organisation`."""
+    return (
+        membership is not None and membership.role in roles and acts_for(membership, organisation)
+    )
+
+
+def acting_organisations(membership):
+    """The organisations the membership acts for: its own and, for a headquarters, its units."""
+    if membership is None:
+        return Organisation.objects.none()
+    own = membership.organisation_id
+    return Organisation.objects.filter(Q(pk=own) | Q(parent_id=own))
+
+
 def scope(queryset, membership):
     if membership is None:
         return queryset.none()

@@ -171,34 +171,45 @@ def driver_scores(summary: dict, *, minimum: int, population=None) -> list[dict]
 # Breakdowns ---------------------------------------------------------------------------
 
 
-def grouped_summaries(survey: Survey, **key) -> dict:
-    """Summaries per value of one expression (`value=...`), in one query."""
-    rows = (
+def _grouped_rows(survey: Survey, **key):
+    """Score aggregates per value of the given expressions, in one query."""
+    return (
         Response.objects.filter(survey=survey)
         .annotate(**key)
-        .values("value")
+        .values(*key)
         .annotate(**score_aggregates(SATISFACTION_COLUMNS))
         .order_by()
     )
+
+
+def grouped_summaries(survey: Survey, **key) -> dict:
+    """Summaries per value of one expression (`value=...`), in one query."""
     # JSON numbers come back as numbers on SQLite and as text on PostgreSQL.
-    return {_text(row["value"]): summary_of_row(row, SATISFACTION_COLUMNS) for row in rows}
+    return {
+        _text(row["value"]): summary_of_row(row, SATISFACTION_COLUMNS)
+        for row in _grouped_rows(survey, **key)
+    }
 
 
 def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _group_entry(value: str, label: str, summary: dict, minimum: int, hidden=False) -> dict:
-    total = summary["total"]
-    if total < minimum or hidden:
-        return {"value": value, "label": label, "suppressed": True, "message": _fewer_than(minimum)}
-    return {
-        "value": value,
-        "label": label,
-        "suppressed": False,
-        "count": total,
-        "scores": driver_scores(summary, minimum=minimum),
-    }
+def _suppressed(entry: dict, minimum: int) -> dict:
+    return {**entry, "suppressed": True, "message": _fewer_than(minimum)}
+
+
+def _group_entry(value, label, summary, minimum, hidden: bool, hidden_columns: set) -> dict:
+    entry = {"value": value, "label": label}
+    if hidden:
+        return _suppressed(entry, minimum)
+    scores = []
+    for column in SATISFACTION_COLUMNS:
+        if column in hidden_columns:
+            scores.append(_suppressed({"column": column, "label": column_label(column)}, minimum))
+        else:
+            scores.append(score_entry(column, summary.get(column), minimum=minimum))
+    return {**entry, "suppressed": False, "count": summary["total"], "scores": scores}
 
 
 def _breakdown(key: str, label: str, known: list[tuple[str, str]], summaries: dict, minimum):
@@ -206,38 +217,70 @@ def _breakdown(key: str, label: str, known: list[tuple[str, str]], summaries: di
     labels = dict(known)
     others = sorted(v for v in summaries if v and v not in labels)
     values = [value for value in [*order, *others, ""] if value in summaries]
-    hidden = _complementary_suppression(values, summaries, minimum)
+    hidden = _complementary_suppression({v: summaries[v]["total"] for v in values}, minimum=minimum)
+    hidden_cells = {}  # column -> the groups whose figure of that column is hidden
+    for column in SATISFACTION_COLUMNS:
+        counts = {v: summaries[v].get(column, {}).get("count", 0) for v in values}
+        hidden_cells[column] = _complementary_suppression(counts, minimum=minimum, hidden=hidden)
     groups = []
     for value in values:
         shown = labels.get(value, value) if value else _("Not stated")
-        groups.append(_group_entry(value, str(shown), summaries[value], minimum, value in hidden))
+        columns = {column for column, cells in hidden_cells.items() if value in cells}
+        groups.append(
+            _group_entry(value, str(shown), summaries[value], minimum, value in hidden, columns)
+        )
     return {"key": key, "label": str(label), "groups": groups}
 
 
-def _complementary_suppression(values: list[str], summaries: dict, minimum: int) -> set:
-    """Groups to hide besides the small ones. The survey's totals are shown, so the
-    figures of hidden groups together are the totals less the shown groups: while the
-    hidden groups together are fewer than `minimum`, the smallest shown group is
-    hidden too, so that no small group can be worked out by subtraction."""
-    small = {v for v in values if summaries[v]["total"] < minimum}
-    hidden = set()
-    shown = sorted((summaries[v]["total"], v) for v in values if v not in small)
+def _complementary_suppression(counts: dict, *, minimum: int, hidden=frozenset()) -> set:
+    """The values to hide among those counted: those already `hidden`, those with fewer
+    than `minimum`, and enough others that none of them can be worked out by
+    subtraction. The survey's own figures are shown, so the hidden values together are
+    the survey's figure less the shown ones: while the hidden values together have
+    fewer than `minimum` (but more than none), the smallest shown one is hidden too.
 
-    def hidden_total():
-        return sum(summaries[v]["total"] for v in small | hidden)
-
-    while small and 0 < hidden_total() < minimum and shown:
+    Applied to each breakdown's group totals, and then to each question's column
+    across the groups (counting the groups already hidden), since a question few
+    answered in one group could otherwise be had from the survey's figure for that
+    question less the other groups'."""
+    hidden = set(hidden) | {value for value, n in counts.items() if n < minimum}
+    shown = sorted((n, value) for value, n in counts.items() if value not in hidden)
+    while shown and 0 < sum(counts[value] for value in hidden) < minimum:
         hidden.add(shown.pop(0)[1])
     return hidden
 
 
+def site_summaries(survey: Survey) -> tuple[list[tuple[str, str]], dict]:
+    """The organisation's sites that have responses, in name order, and the summaries
+    per site (with "" for responses from no site), in one query."""
+    rows = _grouped_rows(
+        survey,
+        value=F("site"),
+        site_name=F("site__name"),
+        site_organisation=F("site__organisation"),
+    )
+    known, summaries = [], {}
+    for row in rows:
+        value = _text(row["value"])
+        summaries[value] = summary_of_row(row, SATISFACTION_COLUMNS)
+        if value and row["site_organisation"] == survey.organisation_id:
+            known.append((value, row["site_name"]))
+    known.sort(key=lambda site: (site[1].casefold(), site[1]))
+    return known, summaries
+
+
 def breakdowns(survey: Survey, *, minimum: int) -> list[dict]:
-    """Scores by channel and by each customer group attribute; a group with fewer than
-    `minimum` responses shows no figures. No finite population correction here: the
-    size of each group in the population is not known."""
+    """Scores by channel, by site (where any response has one) and by each customer
+    group attribute; a group with fewer than `minimum` responses shows no figures, nor
+    does a question fewer than `minimum` answered in a group, and others are hidden
+    with them so that none can be worked out by subtraction. No finite population
+    correction here: the size of each group in the population is not known."""
     channels = grouped_summaries(survey, value=F("channel"))
     known_channels = [(c.value, c.label) for c in Channel]
     result = [_breakdown("channel", _("Channel"), known_channels, channels, minimum)]
+    known_sites, sites = site_summaries(survey)
+    if sites.keys() - {""}:
+        result.append(_breakdown("site", _("Site"), known_sites, sites, minimum))
     for attribute in survey.groups.all():
         summaries = grouped_summaries(survey, value=KeyTextTransform(attribute.code, "groups"))
         known = [(str(v), str(v)) for v in attribute.values]
@@ -467,10 +510,14 @@ def mean_change(now: dict, before: dict) -> dict:
             "mean_difference_high": difference,
             "mean_p_value": 1.0 if difference == 0 else 0.0,
         }
-    welch = anova_generic(
-        np.array([now["mean"], before["mean"]]), variances, nobs, use_var="unequal"
-    )
-    low, high = stats.t.interval(CONFIDENCE, welch.df[1], loc=difference, scale=standard_error)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        welch = anova_generic(
+            np.array([now["mean"], before["mean"]]), variances, nobs, use_var="unequal"
+        )
+    df = welch.df[1]
+    if not isfinite(df):  # one survey's answers all alike: Welch's df is the other's n - 1
+        df = nobs[variances > 0][0] - 1
+    low, high = stats.t.interval(CONFIDENCE, df, loc=difference, scale=standard_error)
     return {
         "mean_difference": difference,
         "mean_difference_low": float(low),
@@ -481,7 +528,8 @@ def mean_change(now: dict, before: dict) -> dict:
 
 def share_change(now: dict, before: dict) -> dict:
     """Difference of two shares satisfied with a two-proportion z-test and its 95%
-    (Wald) interval, in percentage points."""
+    (Wald) interval, in percentage points. The z-test's p-value is reported as it is,
+    but whether the change is real is decided by the interval (see `change_row`)."""
     counts = np.array([now["satisfied"], before["satisfied"]])
     nobs = np.array([now["count"], before["count"]])
     difference = counts[0] / nobs[0] - counts[1] / nobs[1]
@@ -513,11 +561,19 @@ def change_statement(points: float, real: bool) -> str:
 
 
 def change_row(column: str, now: dict | None, before: dict | None, minimum: int) -> dict:
+    """The change in one question since the previous survey.
+
+    A change in the share satisfied is real when the 95% interval of the difference
+    that the chart and table show (the unpooled Wald interval) leaves out zero. The
+    pooled z-test's p-value is given too, but it does not decide: near the edges of the
+    scale the two can disagree, and the verdict must agree with the whiskers shown. A
+    change in the average is real when Welch's test says so, which is the same as its
+    interval leaving out zero."""
     row = {"column": column, "label": column_label(column)}
     if not now or not before or min(now["count"], before["count"]) < minimum:
         return {**row, "suppressed": True, "message": _fewer_than(minimum)}
     shares, means = share_change(now, before), mean_change(now, before)
-    real = shares["satisfied_p_value"] < SIGNIFICANCE
+    real = shares["satisfied_points_low"] > 0 or shares["satisfied_points_high"] < 0
     return {
         **row,
         "suppressed": False,
@@ -562,6 +618,7 @@ def change_since(survey: Survey, previous: Survey | None, *, minimum: int) -> di
 def survey_analysis(survey: Survey, *, previous: Survey | None = None) -> dict:
     """Everything the survey pages and the report show, as plain data."""
     minimum = min_group_size(survey)
+    rate = survey.response_rate
     summary = survey.summary or score_summary(Response.objects.filter(survey=survey))
     scores = driver_scores(summary, minimum=minimum, population=survey.population)
     previous = previous or previous_survey(survey)
@@ -572,6 +629,8 @@ def survey_analysis(survey: Survey, *, previous: Survey | None = None) -> dict:
             "data_version": survey.data_version,
             "response_count": summary.get("total", 0),
             "population": survey.population,
+            "invited_count": survey.invited_count,
+            "response_rate_pct": None if rate is None else rate * 100,
             "includes_importance": survey.includes_importance,
         },
         "confidence_pct": round(CONFIDENCE * 100),
@@ -584,11 +643,13 @@ def survey_analysis(survey: Survey, *, previous: Survey | None = None) -> dict:
 
 
 def analysis_cache_key(survey: Survey, previous: Survey | None) -> str:
-    # The change section also depends on the previous survey's responses, and the
-    # words depend on the language.
+    # The change section also depends on the previous survey's responses, the words on
+    # the language, and the intervals and response rate on the survey's population and
+    # invitations, which can be edited without any change of responses.
     before = f"{previous.pk}.{previous.data_version}" if previous else "none"
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return f"survey-analysis:{survey.pk}:{survey.data_version}:{before}:{language}"
+    facts = f"{survey.population}.{survey.invited_count}"
+    return f"survey-analysis:{survey.pk}:{survey.data_version}:{facts}:{before}:{language}"
 
 
 def cached_survey_analysis(survey: Survey) -> dict:

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -11,7 +12,7 @@ from rest_framework.response import Response as APIResponse
 from config.api import MembershipScopedMixin, id_filterset
 from organisations.models import Organisation
 
-from . import analysis, imports, services
+from . import analysis, imports, selectors, services
 from .models import ImportJob, Response, Survey
 from .serializers import (
     ImportFieldSerializer,
@@ -47,7 +48,7 @@ class SurveyViewSet(
                 .first()
             )
             if organisation is None:
-                raise ValidationError({"organisation": "No such organisation of yours."})
+                raise ValidationError({"organisation": _("No such organisation of yours.")})
         survey = services.survey_create(
             membership=request.membership, organisation=organisation, data=data.to_input()
         )
@@ -59,6 +60,14 @@ class SurveyViewSet(
         survey = self.get_object()
         data = SurveyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        unchangeable = {"organisation", "groups"} & set(request.data)
+        if unchangeable:
+            raise ValidationError(
+                {
+                    name: _("This cannot be changed once the survey is set up.")
+                    for name in unchangeable
+                }
+            )
         survey = services.survey_update(
             membership=request.membership, survey=survey, data=data.to_input()
         )
@@ -83,9 +92,14 @@ class SurveyViewSet(
 class ResponseViewSet(
     MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Stored responses, one per respondent. Filter by `survey`."""
+    """Stored responses, one per respondent, for the organisation that ran the survey
+    (and its headquarters). Filter by `survey`."""
 
     queryset = Response.objects.all()
+
+    def get_queryset(self):
+        return selectors.readable_responses(self.request.membership)
+
     serializer_class = ResponseSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = id_filterset(Response, ids=["survey"], fields=["channel", "source"])

@@ -2,9 +2,23 @@
 
 from django.utils.translation import gettext as _
 
+from organisations.policy import acting_organisations, acts_for
 from standard.models import Driver
 
-from .models import OVERALL, Survey
+from .models import OVERALL, Response, Survey
+
+
+def may_read_responses(membership, survey: Survey) -> bool:
+    """Respondent-level answers (with customers' group details) are for the organisation
+    itself and its headquarters; others who see the survey read only its aggregates."""
+    return acts_for(membership, survey.organisation)
+
+
+def readable_responses(membership):
+    """The responses a membership may read one by one: see `may_read_responses`."""
+    return Response.objects.visible_to(membership).filter(
+        survey__organisation__in=acting_organisations(membership)
+    )
 
 
 def asked_core_questions(survey: Survey) -> list[tuple]:

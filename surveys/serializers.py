@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +13,7 @@ from .models import (
     Survey,
     SurveyQuestion,
 )
-from .services import SurveyInput, method_check
+from .services import SUGGESTED_GROUPS, SurveyInput, method_check
 
 
 class SurveyQuestionSerializer(serializers.ModelSerializer):
@@ -96,8 +97,17 @@ class SurveyInputSerializer(serializers.Serializer):
     )
     core_wording_confirmed = serializers.BooleanField(default=False)
     groups = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list
+        child=serializers.ChoiceField(choices=list(SUGGESTED_GROUPS)),
+        required=False,
+        default=list,
+        help_text="Customer group attributes to record, from the suggested ones; only when "
+        "setting up a survey (groups of one's own are added on the survey's pages).",
     )
+
+    def validate_groups(self, groups):
+        if len(set(groups)) != len(groups):
+            raise serializers.ValidationError(_("Name each customer group once."))
+        return groups
 
     def to_input(self) -> SurveyInput:
         data = dict(self.validated_data)

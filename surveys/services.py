@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from scipy.stats import norm
 
 from organisations.models import Membership, Organisation, Role
-from organisations.policy import acts_for
+from organisations.policy import acts_for, may_act
 from standard.models import Standard
 from standard.selectors import current_standard
 
@@ -47,6 +47,12 @@ SUGGESTED_GROUPS = {
     ),
     "first_language": (_("First language"), ["English", "Welsh", "Other"]),
 }
+
+
+def can_edit(membership: Membership | None, organisation: Organisation) -> bool:
+    """Applicant administrators and editors change their organisation's surveys; a
+    headquarters' also change their units'."""
+    return may_act(membership, organisation, EDIT_ROLES)
 
 
 def require_editor(membership: Membership | None, organisation: Organisation) -> None:
@@ -147,6 +153,8 @@ def survey_update(*, membership: Membership, survey: Survey, data: SurveyInput) 
             }
         )
     _apply(survey, data)
+    # The population and the method change what the analysis says.
+    survey.data_version += 1
     survey.save()
     survey_method_refresh(survey=survey)
     return survey

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from config.job_views import stored_file_download
 from organisations.forms import apply_errors
 from organisations.models import Organisation
-from organisations.policy import acts_for, get_visible_or_404
+from organisations.policy import get_visible_or_404
 from organisations.views import membership_required
 
 from . import analysis, charts, imports, selectors, services
@@ -22,6 +22,7 @@ from .forms import GroupForm, MappingForm, QuestionForm, SurveyForm, UploadForm
 from .models import Channel, GroupAttribute, ImportJob, Survey, SurveyQuestion
 
 ERRORS_PER_PAGE = 50
+SURVEYS_PER_PAGE = 50
 
 
 def _survey(request, survey_pk):
@@ -34,7 +35,7 @@ def _survey(request, survey_pk):
 
 def _can_edit(membership, survey_or_organisation):
     organisation = getattr(survey_or_organisation, "organisation", survey_or_organisation)
-    return membership.role in services.EDIT_ROLES and acts_for(membership, organisation)
+    return services.can_edit(membership, organisation)
 
 
 @membership_required
@@ -46,7 +47,7 @@ def index(request):
         .order_by("organisation__name", "-period_end", "title")
     )
     context = {
-        "surveys": surveys,
+        "surveys": Paginator(surveys, SURVEYS_PER_PAGE).get_page(request.GET.get("page")),
         "can_create": membership.organisation.kind == Organisation.Kind.APPLICANT
         and membership.role in services.EDIT_ROLES,
     }
@@ -316,6 +317,7 @@ def analysis_page(request, survey_pk):
         "analysis": charts.with_charts(analysis.cached_survey_analysis(survey))
         if survey.response_count
         else None,
+        "is_owner": selectors.may_read_responses(request.membership, survey),
         "can_edit": _can_edit(request.membership, survey),
     }
     return render(request, "surveys/analysis.html", context)

@@ -23,7 +23,7 @@ from organisations.views import membership_required
 from . import hosted
 from .forms_hosted import HostedSettingsForm, InvitationsForm, LinkForm
 from .models import Survey, SurveyInvitation, SurveyLink
-from .services import require_editor
+from .services import can_edit, require_editor
 
 # Answers one address may post a minute. Behind a proxy, RATELIMIT_IP_META_KEY names the
 # header that holds the customer's address.
@@ -126,11 +126,7 @@ def _link_or_404(request, survey_pk, link_pk):
 
 
 def _can_edit(membership, survey) -> bool:
-    try:
-        require_editor(membership, survey.organisation)
-    except PermissionDenied:
-        return False
-    return True
+    return can_edit(membership, survey.organisation)
 
 
 def _editable_survey_or_404(request, survey_pk):

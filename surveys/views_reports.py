@@ -1,7 +1,7 @@
 """Survey report exports: ask for the PDF, watch it being built, download it; and the CSV
 of every response."""
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -11,7 +11,7 @@ from config import job_views
 from organisations.policy import get_visible_or_404
 from organisations.views import membership_required
 
-from . import reports
+from . import reports, selectors
 from .models import ReportJob, Survey
 
 
@@ -64,6 +64,8 @@ def results_csv(request, survey_pk):
     survey = get_visible_or_404(
         Survey.objects.select_related("organisation"), request.membership, pk=survey_pk
     )
+    if not selectors.may_read_responses(request.membership, survey):
+        raise Http404
     response = StreamingHttpResponse(
         reports.results_csv(survey), content_type="text/csv; charset=utf-8"
     )

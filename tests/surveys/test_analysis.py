@@ -11,15 +11,17 @@ from datetime import date
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from django.template.loader import render_to_string
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from organisations.models import Role
 from standard.models import Standard
-from surveys import analysis
+from surveys import analysis, charts
 from surveys.models import SATISFACTION_COLUMNS, SURVEY_DRIVERS, Response
 from surveys.services import SurveyInput, survey_create, survey_responses_changed
+from tests.factories import SiteFactory
 
 # Weights of delivery, timeliness, information, professionalism and staff attitude.
 TRUE_WEIGHTS = np.array([0.45, 0.30, 0.18, 0.10, 0.04])
@@ -199,12 +201,43 @@ def test_intervals_match_scipy_and_statsmodels_for_a_known_sample(admin):
     low, high = DescrStatsW(sample).tconfint_mean(alpha=0.05)
     assert (overall["mean_low"], overall["mean_high"]) == pytest.approx((low, high))
     satisfied = int((sample >= 4).sum())
-    low, high = proportion_confint(satisfied, 250, alpha=0.05, method="normal")
+    low, high = proportion_confint(satisfied, 250, alpha=0.05, method="wilson")
     assert overall["satisfied_pct"] == pytest.approx(satisfied / 250 * 100)
     assert (overall["satisfied_pct_low"], overall["satisfied_pct_high"]) == pytest.approx(
         (low * 100, high * 100)
     )
+    low, high = proportion_confint(satisfied, 250, alpha=0.05, method="normal")
+    assert overall["margin_points"] == pytest.approx((high - low) * 50)
     assert overall["score_100"] == pytest.approx((sample.mean() - 1) * 25)
+
+
+def test_everyone_satisfied_still_shows_an_interval_below_100(admin):
+    survey = store(make_survey(admin), shares(12, 12))
+
+    overall = analysis.survey_analysis(survey)["scores"][0]
+
+    low, _high = proportion_confint(12, 12, alpha=0.05, method="wilson")
+    assert overall["satisfied_pct"] == 100
+    assert overall["satisfied_pct_low"] == pytest.approx(low * 100)  # about 75.8
+    assert overall["satisfied_pct_high"] == 100
+    table = render_to_string(
+        "surveys/charts/_scores_table.html", {"scores": [overall], "confidence": 95}
+    )
+    assert "75.8 to 100.0%" in table and "100.0 to 100.0%" not in table
+
+
+def test_the_margin_of_error_is_not_cut_short_at_100_percent(admin):
+    survey = store(make_survey(admin), shares(12, 11))
+
+    overall = analysis.survey_analysis(survey)["scores"][0]
+
+    # The normal interval would reach 107.3%; the margin is its whole half-width.
+    share = 11 / 12
+    assert overall["margin_points"] == pytest.approx(
+        1.959964 * (share * (1 - share) / 12) ** 0.5 * 100
+    )
+    assert overall["margin_points"] == pytest.approx(15.6, abs=0.05)
+    assert overall["satisfied_pct_high"] <= 100
 
 
 def test_a_share_of_a_half_from_100_responses_is_plus_or_minus_98_points(admin):
@@ -221,10 +254,13 @@ def test_the_finite_population_correction_narrows_the_interval(admin):
     finite = make_survey(admin, title="Small population", year=2024, population=1000)
     finite = analysis.survey_analysis(store(finite, answers))["scores"][0]
 
+    correction = ((1000 - 400) / 999) ** 0.5
     assert finite["margin_points"] < infinite["margin_points"]
-    assert finite["margin_points"] == pytest.approx(
-        infinite["margin_points"] * ((1000 - 400) / 999) ** 0.5
-    )
+    assert finite["margin_points"] == pytest.approx(infinite["margin_points"] * correction)
+    # The Wilson interval shown narrows around the estimate by the same factor.
+    low, high = proportion_confint(240, 400, alpha=0.05, method="wilson")
+    assert finite["satisfied_pct_low"] == pytest.approx(60 - (60 - low * 100) * correction)
+    assert finite["satisfied_pct_high"] == pytest.approx(60 + (high * 100 - 60) * correction)
     assert finite["mean_high"] - finite["mean_low"] < infinite["mean_high"] - infinite["mean_low"]
 
 
@@ -276,13 +312,24 @@ def test_a_small_group_cannot_be_worked_out_from_the_totals(grouped):
     assert not ages["25-34"]["suppressed"]
 
 
-def test_a_setting_changes_the_minimum_group_size(grouped, settings):
+def test_a_setting_raises_the_minimum_group_size(grouped, settings):
     settings.SURVEY_MIN_GROUP_SIZE = 20
 
     channels = _groups(analysis.survey_analysis(grouped), "channel")
 
     assert channels["telephone"]["suppressed"]
     assert channels["telephone"]["message"] == "Fewer than 20 responses"
+
+
+def test_a_setting_cannot_lower_the_standards_rule(grouped, settings):
+    settings.SURVEY_MIN_GROUP_SIZE = 3
+
+    result = analysis.survey_analysis(grouped)
+
+    assert result["min_group_size"] == 10
+    face_to_face = _groups(result, "channel")["face_to_face"]
+    assert face_to_face["suppressed"] and "scores" not in face_to_face
+    assert face_to_face["message"] == "Fewer than 10 responses"
 
 
 def test_a_driver_few_answered_is_suppressed_in_a_group(grouped):
@@ -298,9 +345,119 @@ def test_a_driver_few_answered_is_suppressed_in_a_group(grouped):
     assert not by_column["delivery"]["suppressed"]
 
 
-def test_the_breakdowns_take_one_query_each(grouped, django_assert_num_queries):
-    with django_assert_num_queries(4):  # the attributes, then channel and each attribute
-        analysis.breakdowns(grouped, minimum=10)
+def _left_by_subtraction(result, breakdown, column):
+    """The answers to `column` left when a breakdown's shown figures are taken from the
+    survey's own: what the hidden figures of that column add up to."""
+    whole = next(s for s in result["scores"] if s["column"] == column)
+    shown = [
+        cell
+        for group in breakdown["groups"]
+        if not group["suppressed"]
+        for cell in group["scores"]
+        if cell["column"] == column and not cell["suppressed"]
+    ]
+    return whole["count"] - sum(cell["count"] for cell in shown)
+
+
+def test_a_question_few_answered_in_a_group_cannot_be_worked_out_by_subtraction(admin):
+    # Online 50, telephone 15, but only 3 on the telephone answered staff attitude.
+    channels = ["online"] * 50 + ["telephone"] * 15
+    survey = store(make_survey(admin), synthetic_answers(65), channels=channels)
+    Response.objects.filter(survey=survey, channel="telephone").exclude(
+        respondent_id__in=["r50", "r51", "r52"]
+    ).update(staff_attitude=None)
+    survey_responses_changed(survey=survey)
+
+    result = analysis.survey_analysis(survey)
+
+    whole = {s["column"]: s for s in result["scores"]}["staff_attitude"]
+    assert not whole["suppressed"] and whole["count"] == 53
+    online, telephone = (
+        _groups(result, "channel")["online"],
+        _groups(result, "channel")["telephone"],
+    )
+    online_cells = {s["column"]: s for s in online["scores"]}
+    telephone_cells = {s["column"]: s for s in telephone["scores"]}
+    assert telephone_cells["staff_attitude"]["suppressed"]
+    # Online's figure is hidden too: 53 less nothing gives nothing away.
+    assert online_cells["staff_attitude"] == {
+        "column": "staff_attitude",
+        "label": "Staff attitude",
+        "suppressed": True,
+        "message": "Fewer than 10 responses",
+    }
+    assert not online_cells["delivery"]["suppressed"]
+    assert not telephone_cells["delivery"]["suppressed"]
+    for breakdown in result["breakdowns"]:
+        for column in SATISFACTION_COLUMNS:
+            left = _left_by_subtraction(result, breakdown, column)
+            assert left == 0 or left >= 10, (breakdown["key"], column, left)
+
+
+def test_no_hidden_figure_of_any_breakdown_can_be_had_by_subtraction(grouped):
+    Response.objects.filter(survey=grouped, channel="telephone").exclude(
+        respondent_id__in=["r90", "r91"]
+    ).update(timeliness=None)
+    survey_responses_changed(survey=grouped)
+
+    result = analysis.survey_analysis(grouped)
+
+    for breakdown in result["breakdowns"]:
+        for column in SATISFACTION_COLUMNS:
+            left = _left_by_subtraction(result, breakdown, column)
+            assert left == 0 or left >= 10, (breakdown["key"], column, left)
+
+
+@pytest.fixture
+def sited(alpha, admin):
+    civic = alpha.site  # "Alpha Civic Centre"
+    library = SiteFactory(organisation=civic.organisation, name="Alpha Library")
+    depot = SiteFactory(organisation=civic.organisation, name="Alpha Depot")
+    SiteFactory(organisation=civic.organisation, name="Alpha Annexe")  # no responses
+    survey = store(make_survey(admin), synthetic_answers(120))
+    responses = list(Response.objects.filter(survey=survey).order_by("pk"))
+    for response, site in zip(
+        responses, [library] * 60 + [civic] * 40 + [depot] * 5 + [None] * 15, strict=True
+    ):
+        response.site = site
+    Response.objects.bulk_update(responses, ["site"])
+    survey_responses_changed(survey=survey)
+    return survey, civic, library, depot
+
+
+def test_results_by_site_follow_the_sites_names_with_the_same_suppression(sited):
+    survey, civic, library, depot = sited
+
+    result = analysis.survey_analysis(survey)
+
+    breakdown = next(b for b in result["breakdowns"] if b["key"] == "site")
+    assert breakdown["label"] == "Site"
+    groups = [(g["label"], g.get("count")) for g in breakdown["groups"]]
+    # In name order; the depot (5) is too small, and the 15 from no site are hidden
+    # with it so that the depot cannot be had from the totals.
+    assert groups == [
+        ("Alpha Civic Centre", 40),
+        ("Alpha Depot", None),
+        ("Alpha Library", 60),
+        ("Not stated", None),
+    ]
+    assert _groups(result, "site")[str(depot.pk)]["message"] == "Fewer than 10 responses"
+    html = render_to_string("surveys/charts/breakdowns.html", {"analysis": result})
+    assert "Share satisfied by site" in html
+
+
+def test_there_are_no_results_by_site_when_no_response_has_a_site(grouped):
+    keys = [b["key"] for b in analysis.survey_analysis(grouped)["breakdowns"]]
+
+    assert keys == ["channel", "age_band", "disability"]
+
+
+def test_the_breakdowns_take_one_query_each(sited, django_assert_num_queries):
+    survey = sited[0]
+    with django_assert_num_queries(5):  # the attributes, then channel, site, each attribute
+        result = analysis.breakdowns(survey, minimum=10)
+
+    assert [b["key"] for b in result] == ["channel", "site", "age_band", "disability"]
 
 
 # Change since the last survey ---------------------------------------------------------
@@ -329,6 +486,27 @@ def test_a_large_change_is_a_real_change(admin):
     assert overall["real_change"] and overall["satisfied_p_value"] < 0.001
     assert overall["statement"] == "up 25.0 points, a real change"
     assert overall["satisfied_points_low"] < 25 < overall["satisfied_points_high"]
+
+
+def test_a_real_change_is_one_whose_interval_shown_leaves_out_zero(admin):
+    # 10 of 10 satisfied, then 7 of 10: the pooled z-test's p-value is a little above
+    # 0.05, but the interval the chart draws lies wholly below zero.
+    change = _change(admin, shares(10, 10), shares(10, 7))
+
+    overall = change["rows"][0]
+    assert overall["satisfied_points_high"] < 0
+    assert overall["satisfied_p_value"] > 0.05
+    assert overall["real_change"]
+    assert overall["statement"] == "down 30.0 points, a real change"
+    bar = charts.change_chart(change)["rows"][0]
+    assert bar["fill"] == bar["stroke"] == charts.RED  # a solid bar, as for a real change
+    assert bar["whisker_high"] < charts.change_chart(change)["zero_x"]
+    # Everyone gave 5 the first time: the change in the average still has an interval.
+    welch = stats.ttest_ind(shares(10, 7)[:, 0], shares(10, 10)[:, 0], equal_var=False)
+    assert (overall["mean_difference_low"], overall["mean_difference_high"]) == pytest.approx(
+        tuple(welch.confidence_interval(0.95))
+    )
+    assert json.loads(json.dumps(change, allow_nan=False)) == change
 
 
 def test_the_change_in_means_is_welchs_test_with_its_interval(admin):

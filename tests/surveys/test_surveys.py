@@ -341,3 +341,59 @@ def test_method_reasons_are_given_in_the_readers_language(survey, alpha, login):
     page = login(alpha[Role.APPLICANT_ADMIN]).get(reverse("surveys:detail", args=[survey.pk]))
     assert "Record how many customers were invited." not in page.content.decode()
     assert "No responses yet" in page.content.decode()
+
+
+def test_only_the_organisation_reads_respondent_level_answers(alpha, survey, scheme, login):
+    add_responses(survey, satisfied=12, dissatisfied=3)
+    analyst = login(scheme[Role.SCHEME_ANALYST])
+    analysis_page = analyst.get(reverse("surveys:analysis", args=[survey.pk])).content.decode()
+    assert "Build the survey report as a PDF" not in analysis_page
+    assert analyst.get(reverse("survey_reports:results_csv", args=[survey.pk])).status_code == 404
+    assert analyst.get(f"/api/survey-responses/?survey={survey.pk}").json()["results"] == []
+    owner = login(alpha[Role.INTERNAL_ASSESSOR])
+    assert len(owner.get(f"/api/survey-responses/?survey={survey.pk}").json()["results"]) == 15
+    assert owner.get(reverse("survey_reports:results_csv", args=[survey.pk])).status_code == 200
+
+
+def test_the_api_refuses_repeated_or_unknown_groups_and_changes_it_cannot_make(
+    alpha, survey, login
+):
+    client = login(alpha[Role.APPLICANT_ADMIN])
+    body = {
+        "title": "Groups",
+        "period_start": "2025-04-01",
+        "period_end": "2026-03-31",
+        "channels": ["online"],
+        "sampling_approach": "random",
+        "mode": "online",
+    }
+    twice = client.post(
+        "/api/surveys/",
+        {**body, "groups": ["age_band", "age_band"]},
+        content_type="application/json",
+    )
+    assert twice.status_code == 400 and "groups" in twice.json()
+    unknown = client.post(
+        "/api/surveys/", {**body, "groups": ["shoe_size"]}, content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    put = client.put(
+        f"/api/surveys/{survey.pk}/",
+        {**body, "groups": ["disability"]},
+        content_type="application/json",
+    )
+    assert put.status_code == 400 and "groups" in put.json()
+
+
+def test_changing_the_population_refreshes_the_analysis(alpha, survey):
+    from surveys import analysis
+
+    add_responses(survey, satisfied=300, dissatisfied=100)
+    survey.refresh_from_db()
+    before = analysis.cached_survey_analysis(survey)["scores"][0]["margin_points"]
+    services.survey_update(
+        membership=alpha[Role.APPLICANT_ADMIN], survey=survey, data=survey_input(population=2500)
+    )
+    survey.refresh_from_db()
+    after = analysis.cached_survey_analysis(survey)["scores"][0]["margin_points"]
+    assert after < before

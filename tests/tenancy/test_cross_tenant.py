@@ -1,8 +1,8 @@
 """Walks every URL pattern and API route as each role of a second tenant.
 
 A route that names an object (it has URL arguments) is requested with
-tenant Alpha's object and must answer 404 to every Beta user, for GET and
-POST alike. A route without arguments must not show any of Alpha's names.
+tenant Alpha's object and must answer 404 to every Beta user, for GET, POST,
+PUT, PATCH and DELETE alike. A route without arguments must not show any of Alpha's names.
 New routes are covered by construction: a route whose arguments this file
 does not know fails the walk until it is added to KWARGS or EXEMPT, with a reason.
 """
@@ -250,7 +250,7 @@ def test_no_route_shows_or_reaches_another_tenants_data(
             continue
         if object_args:
             path = reverse(name, kwargs=_kwargs_for(name, args, alpha))
-            for method in (client.get, client.post):
+            for method in (client.get, client.post, client.put, client.patch, client.delete):
                 response = method(path)
                 assert response.status_code in (404, 405), (
                     f"{role} of another tenant got {response.status_code} "
