@@ -96,7 +96,7 @@ class SurveyForm(GDSFormMixin, forms.Form):
     )
     groups = forms.MultipleChoiceField(
         label=_("Which customer groups do you record?"),
-        choices=[(code, label) for code, (label, _values) in SUGGESTED_GROUPS.items()],
+        choices=[(code, _(label)) for code, (label, _values) in SUGGESTED_GROUPS.items()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("You can add other groups of your own on the next page."),

@@ -26,7 +26,7 @@ from .models import (
     SurveyQuestion,
     core_column,
 )
-from .services import require_editor, survey_responses_changed
+from .services import require_editor, shown, survey_responses_changed
 
 MAX_INVITATIONS = 10_000
 PREFER_NOT_TO_SAY = "Prefer not to say"
@@ -182,7 +182,9 @@ def _group_choices(values: list[str]) -> list[tuple[str, str]]:
     return [
         (
             value,
-            _("Prefer not to say") if value.casefold() == PREFER_NOT_TO_SAY.casefold() else value,
+            _("Prefer not to say")
+            if value.casefold() == PREFER_NOT_TO_SAY.casefold()
+            else shown(value),
         )
         for value in _with_prefer_not_to_say(values)
     ]
@@ -212,9 +214,10 @@ def hosted_questions(survey: Survey) -> list[HostedQuestion]:
         name, error = EXTRA_PREFIX + extra.code, _error_for(extra.wording)
         questions.append(HostedQuestion(name, extra.wording, scale, False, "extra", error))
     for group in survey.groups.order_by("position", "pk"):
-        choices, error = _group_choices(group.values), _error_for(group.label)
+        label = shown(group.label)
+        choices, error = _group_choices(group.values), _error_for(label)
         questions.append(
-            HostedQuestion(GROUP_PREFIX + group.code, group.label, choices, False, "group", error)
+            HostedQuestion(GROUP_PREFIX + group.code, label, choices, False, "group", error)
         )
     return questions
 

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from scipy.stats import norm
 
 from organisations.models import Membership, Organisation, Role
@@ -34,19 +35,39 @@ EDIT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_EDITOR}
 CONFIDENCE = 0.95
 
 # Customer group attributes offered when a survey is set up; the organisation may
-# change their answers or add its own.
+# change their answers or add its own. Stored in English, as here, and shown in the
+# reader's language wherever the catalogue knows them (`shown`).
 SUGGESTED_GROUPS = {
     "age_band": (
-        _("Age band"),
-        ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75 or over"],
+        gettext_noop("Age band"),
+        ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", gettext_noop("75 or over")],
     ),
-    "disability": (_("Disability"), ["Yes", "No", "Prefer not to say"]),
+    "disability": (
+        gettext_noop("Disability"),
+        [gettext_noop("Yes"), gettext_noop("No"), gettext_noop("Prefer not to say")],
+    ),
     "ethnicity": (
-        _("Ethnic group"),
-        ["Asian", "Black", "Mixed", "White", "Other", "Prefer not to say"],
+        gettext_noop("Ethnic group"),
+        [
+            gettext_noop("Asian"),
+            gettext_noop("Black"),
+            gettext_noop("Mixed"),
+            gettext_noop("White"),
+            gettext_noop("Other"),
+            gettext_noop("Prefer not to say"),
+        ],
     ),
-    "first_language": (_("First language"), ["English", "Welsh", "Other"]),
+    "first_language": (
+        gettext_noop("First language"),
+        [gettext_noop("English"), gettext_noop("Welsh"), gettext_noop("Other")],
+    ),
 }
+
+
+def shown(text: str) -> str:
+    """A group's name or answer in the reader's language where the catalogue has it
+    (the suggested ones); an organisation's own words as they are."""
+    return _(text) if text else text
 
 
 def can_edit(membership: Membership | None, organisation: Organisation) -> bool:

@@ -476,3 +476,15 @@ def test_a_link_of_another_tenants_survey_is_not_found_under_ones_own(
     client = login(beta[Role.APPLICANT_ADMIN])
     url = reverse("survey_links:qr_svg", args=[beta_survey.pk, link.pk])
     assert client.get(url).status_code == 404
+
+
+def test_welsh_customers_read_the_suggested_groups_in_welsh(client, alpha, link):
+    survey = link.survey
+    survey.groups.all().delete()
+    from surveys.models import GroupAttribute
+
+    GroupAttribute.objects.create(
+        survey=survey, code="disability", label="Disability", values=["Yes", "No"]
+    )
+    page = client.get(f"/cy{form_url(link)}").content.decode()
+    assert "Anabledd" in page and "Disability" not in page

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from organisations.models import Role
 from surveys import analysis, reports
-from surveys.models import ReportJob, Response, SurveyQuestion
+from surveys.models import ReportJob, Response, Survey, SurveyQuestion
 from surveys.services import survey_responses_changed
 
 from . import test_analysis as base
@@ -85,6 +85,59 @@ def test_the_pdf_of_a_survey_with_its_charts_builds_in_under_three_seconds(surve
     assert pdf.startswith(b"%PDF")
     assert html.count('role="img"') == 3 and html.count('class="govuk-table') >= 6
     assert elapsed < 3
+
+
+def _report_html(survey):
+    return reports.render_to_string(reports.PDF_TEMPLATE, reports.report_context(survey))
+
+
+def _text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_pdf_gives_the_response_rate_as_a_percentage(survey):
+    Survey.objects.filter(pk=survey.pk).update(invited_count=1038)
+    survey.refresh_from_db()
+
+    text = _text_of(reports.render_pdf(_report_html(survey)))
+
+    assert "300 (response rate 28.9%)" in text  # 300 of 1,038, as the method check says
+    assert "Response rate recorded: 28.9% of 1,038 invited." in text
+    assert "0.289" not in text
+    assert "Nothing is shown about fewer than 10 responses. " in text
+    assert "Intervals are 95% confidence intervals." in text
+
+
+def test_the_pdf_says_when_the_intervals_are_narrowed_for_the_population(survey):
+    Survey.objects.filter(pk=survey.pk).update(population=2000)
+    survey.refresh_from_db()
+
+    html = _report_html(survey)
+
+    assert (
+        "Intervals are 95% confidence intervals, narrowed by the finite population "
+        "correction for the whole survey."
+    ) in html
+
+
+def test_the_charts_and_wide_tables_scroll_in_regions_the_keyboard_can_reach(survey):
+    html = _report_html(survey)
+
+    for label in (
+        "Chart of the share satisfied by driver",
+        "Chart of importance against satisfaction",
+        "Chart of the change since the previous survey",
+    ):
+        assert f'<div class="app-chart" tabindex="0" role="region" aria-label="{label}">' in html
+    for name in ("channel", "age band", "disability"):
+        assert (
+            '<div class="app-table-scroll" tabindex="0" role="region" '
+            f'aria-label="Share satisfied by {name}">'
+        ) in html
+    assert html.count('tabindex="0" role="region"') == 6
+    assert html.count("95% interval of the share") == 1
+    assert html.count("95% interval of the average") == 1
 
 
 def test_the_job_page_answers_json_for_the_progress_script(
