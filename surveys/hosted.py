@@ -26,7 +26,7 @@ from .models import (
     SurveyQuestion,
     core_column,
 )
-from .services import require_editor, shown, survey_responses_changed
+from .services import require_editor, shown, survey_response_added
 
 MAX_INVITATIONS = 10_000
 PREFER_NOT_TO_SAY = "Prefer not to say"
@@ -299,5 +299,5 @@ def answer_submit(
         _claim(invitation)
     response = _response_from(survey, link, cleaned)
     response.save()
-    survey_responses_changed(survey=survey)
+    survey_response_added(survey=survey, response=response)
     return response

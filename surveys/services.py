@@ -454,3 +454,39 @@ def survey_responses_changed(*, survey: Survey) -> None:
     )
     survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
     survey_method_refresh(survey=survey)
+
+
+def survey_response_added(*, survey: Survey, response: Response) -> None:
+    """Call in the same transaction as storing one response, with the survey locked
+    (`select_for_update`): the summary takes the new answers in without reading the
+    other responses again, so answering stays quick in a large survey."""
+    summary = dict(survey.summary or {"total": 0})
+    summary["total"] = summary.get("total", 0) + 1
+    for column in SCORE_COLUMNS:
+        value = getattr(response, column)
+        if value is not None:
+            summary[column] = _with_answer(summary.get(column), value)
+    Survey.objects.filter(pk=survey.pk).update(
+        summary=summary, response_count=F("response_count") + 1, data_version=F("data_version") + 1
+    )
+    survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
+    survey_method_refresh(survey=survey)
+
+
+def _with_answer(figures: dict | None, value: int) -> dict:
+    """A column's figures with one more answer: the count, sum and sum of squares behind
+    the mean and standard deviation are brought forward and put back."""
+    n = figures["count"] if figures else 0
+    mean = figures["mean"] if figures else 0.0
+    sd = figures["sd"] if figures else 0.0
+    total = mean * n + value
+    squares = sd * sd * (n - 1) + n * mean * mean + value * value if n else value * value
+    count = n + 1
+    new_mean = total / count
+    variance = (squares - count * new_mean * new_mean) / (count - 1) if count > 1 else 0.0
+    return {
+        "count": count,
+        "mean": new_mean,
+        "sd": max(variance, 0.0) ** 0.5,
+        "satisfied": (figures["satisfied"] if figures else 0) + (value >= SATISFIED_FROM),
+    }

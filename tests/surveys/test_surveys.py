@@ -397,3 +397,29 @@ def test_changing_the_population_refreshes_the_analysis(alpha, survey):
     survey.refresh_from_db()
     after = analysis.cached_survey_analysis(survey)["scores"][0]["margin_points"]
     assert after < before
+
+
+def test_answers_added_one_by_one_give_the_same_summary_as_counting_them_all(survey):
+    import random
+
+    rng = random.Random(5)
+    for n in range(40):
+        answers = {
+            column: rng.choice([1, 2, 3, 4, 5, None]) for column in ("delivery", "timeliness")
+        }
+        response = Response.objects.create(
+            survey=survey,
+            respondent_id=f"web-{n}",
+            source="hosted",
+            overall=rng.randint(1, 5),
+            **answers,
+        )
+        services.survey_response_added(survey=survey, response=response)
+    survey.refresh_from_db()
+    counted = services.score_summary(survey.responses.all())
+    assert survey.response_count == 40 and counted["total"] == 40
+    for column in ("overall", "delivery", "timeliness"):
+        for figure in ("count", "satisfied"):
+            assert survey.summary[column][figure] == counted[column][figure]
+        for figure in ("mean", "sd"):
+            assert survey.summary[column][figure] == pytest.approx(counted[column][figure])
