@@ -212,7 +212,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # Surveys: the largest results file accepted, and the fewest responses a group of
-# customers must have before its figures are shown (unset: the standard's own rule).
+# customers must have before its figures are shown. The standard's own rule applies
+# when unset; the setting may only raise it, never lower it.
 SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
 
