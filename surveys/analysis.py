@@ -46,6 +46,7 @@ from .services import (
     population_correction,
     score_aggregates,
     score_summary,
+    shown,
     summary_of_row,
 )
 
@@ -283,8 +284,8 @@ def breakdowns(survey: Survey, *, minimum: int) -> list[dict]:
         result.append(_breakdown("site", _("Site"), known_sites, sites, minimum))
     for attribute in survey.groups.all():
         summaries = grouped_summaries(survey, value=KeyTextTransform(attribute.code, "groups"))
-        known = [(str(v), str(v)) for v in attribute.values]
-        result.append(_breakdown(attribute.code, attribute.label, known, summaries, minimum))
+        known = [(str(v), shown(str(v))) for v in attribute.values]
+        result.append(_breakdown(attribute.code, shown(attribute.label), known, summaries, minimum))
     return result
 
 
@@ -371,6 +372,15 @@ def key_driver_analysis(survey: Survey, scores: list[dict], *, minimum: int) -> 
             _(
                 "Key-driver analysis needs answers that vary: at least one question got "
                 "the same answer from every respondent."
+            ),
+            n,
+        )
+    design = np.column_stack([np.ones(len(x)), x])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        return _kda_unavailable(
+            _(
+                "Key-driver analysis cannot separate the drivers: the answers to some "
+                "of them always move together, so their effects cannot be told apart."
             ),
             n,
         )

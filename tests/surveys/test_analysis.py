@@ -548,3 +548,11 @@ def test_the_cached_analysis_follows_the_data_version(surveyed, django_assert_nu
     survey_responses_changed(survey=surveyed)
 
     assert analysis.cached_survey_analysis(surveyed)["kda"]["n"] == 3999
+
+
+def test_drivers_whose_answers_always_move_together_get_no_key_driver_analysis(admin):
+    answers = [(v, v, v, v, v, v) for v in [1, 2, 3, 4, 5] * 20]
+    survey = store(make_survey(admin), answers)
+    kda = analysis.survey_analysis(survey)["kda"]
+    assert kda["available"] is False
+    assert "cannot separate the drivers" in kda["reason"]
