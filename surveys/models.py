@@ -276,10 +276,16 @@ class SurveyLink(models.Model):
     class Meta:
         ordering = ["survey", "channel", "site__name"]
         constraints = [
+            # One link per channel and site, and one per channel without a site.
             models.UniqueConstraint(
                 fields=["survey", "channel", "site"],
+                condition=Q(site__isnull=False),
                 name="survey_link_unique",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "channel"],
+                condition=Q(site__isnull=True),
+                name="survey_link_without_site_unique",
             ),
         ]
 
