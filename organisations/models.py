@@ -272,3 +272,71 @@ class Invitation(models.Model):
         from django.utils import timezone
 
         return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+
+
+class RegulatorConsent(models.Model):
+    """An applicant's consent that a regulator of its sector may rely on its certification
+    outcomes and survey results (models that allow it name a `reliance_path`)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="regulator_consents"
+    )
+    regulator = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="consents_received"
+    )
+    given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+    tenant_path = "organisation"
+
+    class Meta:
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "regulator"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_live_consent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} → {self.regulator}"
+
+
+class Notification(models.Model):
+    """A message for one person, shown in their notification list and emailed once.
+    `key` names what it is about, so the same notification is never made twice."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=120)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unsent",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.subject}"

@@ -8,7 +8,7 @@ outside it, so nobody can learn that another tenant's object exists.
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation
+from .models import Organisation, RegulatorConsent
 
 
 def visible_organisations(membership):
@@ -22,6 +22,18 @@ def visible_organisations(membership):
         # A corporate programme's headquarters sees its units.
         return Organisation.objects.filter(Q(pk=organisation.pk) | Q(parent_id=organisation.pk))
     return Organisation.objects.filter(pk=organisation.pk)
+
+
+def relied_on_organisations(membership):
+    """The organisations of a regulator's sector that consented to its reliance."""
+    if membership is None or membership.organisation.kind != Organisation.Kind.REGULATOR:
+        return Organisation.objects.none()
+    consents = RegulatorConsent.objects.filter(
+        regulator=membership.organisation_id, withdrawn_at__isnull=True
+    )
+    return Organisation.objects.filter(
+        pk__in=consents.values("organisation"), sector=membership.organisation.sector_id
+    )
 
 
 def acts_for(membership, organisation) -> bool:
@@ -59,6 +71,10 @@ def scope(queryset, membership):
         # What an applicant chose to share with this certification body.
         shared = model._default_manager.filter(**{shared_path: membership.organisation_id})
         owned |= Q(pk__in=shared.values("pk"))
+    reliance_path = getattr(model, "reliance_path", None)
+    if reliance_path and membership.organisation.kind == Organisation.Kind.REGULATOR:
+        # Outcomes of the organisations that consented to this regulator's reliance.
+        owned |= Q(**{f"{reliance_path}__in": relied_on_organisations(membership).values("pk")})
     return queryset.filter(owned)
 
 

@@ -127,6 +127,7 @@ class Survey(models.Model):
 
     objects = TenantQuerySet.as_manager()
     tenant_path = "organisation"
+    reliance_path = "organisation"
 
     class Meta:
         ordering = ["organisation", "-period_end", "title"]

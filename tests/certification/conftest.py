@@ -1,0 +1,138 @@
+"""Certification fixtures: tenant alpha's certification body accredited, with a manager
+and two assessors competent in alpha's sector, and helpers that walk an engagement from
+application to decision through the services."""
+
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from certification import decisions, services
+from certification.models import AssessorProfile, BodyProfile, Engagement
+from organisations.models import Role
+from standard.selectors import current_standard
+
+from ..factories import SiteFactory, member
+
+
+@pytest.fixture
+def standard(db):
+    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
+    call_command("load_standard", verbosity=0, stdout=io.StringIO())
+    return current_standard()
+
+
+def accredit(body, *, day_rate="650.00"):
+    today = datetime.date.today()
+    return BodyProfile.objects.create(
+        organisation=body,
+        accreditation_reference=f"UKAS {body.pk:04d}",
+        accreditation_expires=today + datetime.timedelta(days=365),
+        franchise_start=today - datetime.timedelta(days=365),
+        franchise_end=today + datetime.timedelta(days=3 * 365),
+        day_rate=Decimal(day_rate),
+    )
+
+
+def competent(membership, sector):
+    profile, _ = AssessorProfile.objects.get_or_create(
+        membership=membership, defaults={"trained_on": datetime.date(2025, 1, 10)}
+    )
+    profile.sectors.add(sector)
+    return membership
+
+
+@dataclass
+class Body:
+    """Alpha's certification body and its people: `manager` decides, `lead` and
+    `assessor` assess, `other_manager` plans but stays off teams."""
+
+    manager: object
+    lead: object
+    assessor: object
+    deputy: object
+
+
+@pytest.fixture
+def body(alpha, standard):
+    org = alpha.certification_body
+    accredit(org)
+    sector = alpha.applicant.sector
+    lead = competent(alpha[Role.ASSESSOR], sector)
+    assessor = competent(member(org, Role.ASSESSOR, email="second-assessor@alpha.example"), sector)
+    deputy = member(org, Role.CB_MANAGER, email="deputy@alpha.example")
+    competent(alpha[Role.CB_MANAGER], sector)
+    return Body(alpha[Role.CB_MANAGER], lead, assessor, deputy)
+
+
+@pytest.fixture
+def application(alpha, body):
+    """Alpha's accepted application to its certification body, with five more sites."""
+    alpha.site.is_central_function = True
+    alpha.site.save()
+    for n in range(5):
+        SiteFactory(organisation=alpha.applicant, name=f"Alpha Branch {n + 1}")
+    submitted = services.application_submit(
+        membership=alpha[Role.APPLICANT_ADMIN],
+        applicant=alpha.applicant,
+        certification_body=alpha.certification_body,
+    )
+    return services.application_answer(membership=body.manager, application=submitted, accept=True)
+
+
+def open_engagement(application, body, kind=Engagement.Kind.INITIAL):
+    engagement = services.engagement_create(
+        membership=body.manager,
+        application=application,
+        data=services.EngagementInput(
+            kind=kind,
+            starts_on=datetime.date.today(),
+            ends_on=datetime.date.today() + datetime.timedelta(days=1),
+            assessor_days=Decimal("2.5"),
+        ),
+    )
+    return services.team_set(
+        membership=body.manager, engagement=engagement, lead=body.lead, members=[body.assessor]
+    )
+
+
+def record_all_findings(engagement, body, rating="compliant", gaps=()):
+    """Every element in scope rated `rating`, except codes in `gaps`, rated partial."""
+    due = datetime.date.today() + datetime.timedelta(days=60)
+    for finding in engagement.findings.select_related("element"):
+        value = "partial" if finding.element.code in gaps else rating
+        services.finding_save(
+            membership=body.lead,
+            finding=finding,
+            expected_version=finding.version,
+            data=services.FindingInput(
+                rating=value,
+                notes=f"Seen at {finding.element.code}",
+                action="Publish the standards" if value == "partial" else "",
+                action_due=due if value == "partial" else None,
+            ),
+        )
+
+
+def certify(engagement, body, kind="certify"):
+    services.engagement_report(
+        membership=body.lead, engagement=engagement, summary="A well-run service."
+    )
+    return decisions.decision_on_engagement(
+        membership=body.deputy, engagement=engagement, kind=kind, reasons="Meets the standard."
+    )
+
+
+@pytest.fixture
+def engagement(application, body):
+    return open_engagement(application, body)
+
+
+@pytest.fixture
+def certificate(engagement, body):
+    """Alpha's certificate from a decided initial assessment."""
+    record_all_findings(engagement, body)
+    return certify(engagement, body).certificate
