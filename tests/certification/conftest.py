@@ -136,3 +136,72 @@ def certificate(engagement, body):
     """Alpha's certificate from a decided initial assessment."""
     record_all_findings(engagement, body)
     return certify(engagement, body).certificate
+
+
+def build_certified(tenant):
+    """Give a tenant (from tests/conftest.py) a certificate and an annual review under
+    way, with one of everything certification keeps, each named after the tenant.
+    Sets attributes on the tenant: application, certificate, decision, engagement (the
+    open review), finding, finding_action, visit, consent, assessor_profile, conflict."""
+    from certification.models import ConflictDeclaration, SiteVisit
+    from organisations.models import RegulatorConsent
+
+    label = tenant.applicant.name.split()[0]
+    org = tenant.certification_body
+    accredit(org)
+    sector = tenant.applicant.sector
+    lead = competent(tenant[Role.ASSESSOR], sector)
+    deputy = member(org, Role.CB_MANAGER, email=f"deputy@{label.lower()}.example")
+    team = Body(tenant[Role.CB_MANAGER], lead, lead, deputy)
+    tenant.site.is_central_function = True
+    tenant.site.save()
+    submitted = services.application_submit(
+        membership=tenant[Role.APPLICANT_ADMIN],
+        applicant=tenant.applicant,
+        certification_body=org,
+        scope_note=f"{label} scope note",
+    )
+    tenant.application = services.application_answer(
+        membership=team.manager, application=submitted, accept=True
+    )
+    initial = open_engagement(tenant.application, team)
+    record_all_findings(initial, team, gaps={"2.1"})
+    tenant.decision = certify(initial, team)
+    tenant.certificate = tenant.decision.certificate
+    tenant.engagement = open_engagement(tenant.application, team, Engagement.Kind.ANNUAL_REVIEW)
+    tenant.finding = tenant.engagement.findings.get(element__code="2.1")
+    services.finding_save(
+        membership=lead,
+        finding=tenant.finding,
+        expected_version=0,
+        data=services.FindingInput(
+            rating="partial",
+            notes=f"{label} finding note",
+            action=f"{label} action to close the gap",
+            action_due=datetime.date.today() + datetime.timedelta(days=30),
+        ),
+    )
+    tenant.finding.refresh_from_db()
+    tenant.finding_action = tenant.finding.action
+    tenant.visit = SiteVisit.objects.create(
+        engagement=tenant.engagement,
+        site=tenant.site,
+        visited_on=datetime.date.today(),
+        hours=Decimal("6"),
+        observations=f"{label} visit observations",
+        recorded_by=lead.user,
+    )
+    tenant.consent = RegulatorConsent.objects.create(
+        organisation=tenant.applicant,
+        regulator=tenant.regulator,
+        given_by=tenant[Role.APPLICANT_ADMIN].user,
+    )
+    tenant.assessor_profile = lead.assessor_profile
+    tenant.conflict = ConflictDeclaration.objects.create(
+        assessor=lead,
+        organisation=tenant.unit,
+        kind=ConflictDeclaration.Kind.ADVISED,
+        details=f"{label} conflict details",
+        ended_on=datetime.date(2020, 1, 1),
+    )
+    return tenant

@@ -135,6 +135,11 @@ def alpha_names(alpha):
         "Alpha Tenure",
         "ALPHA-RESPONDENT-1",
         "alpha-results.csv",
+        "Alpha scope note",
+        "Alpha finding note",
+        "Alpha action to close the gap",
+        "Alpha visit observations",
+        "Alpha conflict details",
     ]
 
 
@@ -179,6 +184,10 @@ def alpha_reports(alpha, standard_2026, settings, tmp_path):
     )
     alpha.report_job.file.save("alpha-gap-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
     _alpha_survey(alpha, admin)
+    # Certification: a certificate, an annual review under way, and what hangs off them.
+    from ..certification.conftest import build_certified
+
+    build_certified(alpha)
     return alpha
 
 
