@@ -91,6 +91,14 @@ def elements_without_finding(engagement: Engagement) -> list[str]:
     )
 
 
+def gaps_without_action(engagement: Engagement) -> list[str]:
+    return list(
+        engagement.findings.filter(rating__in=GAPS, action__isnull=True)
+        .order_by("element__criterion__number", "element__position")
+        .values_list("element__code", flat=True)
+    )
+
+
 # Team rules ---------------------------------------------------------------------------
 
 
@@ -354,3 +362,75 @@ def _plan_elements(engagement: Engagement, previous: Engagement | None):
     ]
     ordered = [(e.pk, *chosen[e.pk]) for e in all_elements if e.pk in chosen]
     return ordered, reasons
+
+
+# Pages --------------------------------------------------------------------------------
+
+
+def engagement_overview(engagement: Engagement, *, with_findings: bool) -> dict:
+    """Everything the engagement page shows, in a fixed number of queries."""
+    planned_sites = list(engagement.sites.select_related("site__organisation"))
+    visits = list(engagement.visits.select_related("site", "recorded_by"))
+    planned = {p.element_id: p for p in engagement.elements.select_related("element__criterion")}
+    findings = {}
+    if with_findings:
+        findings = {
+            f.element_id: f
+            for f in engagement.findings.select_related("action", "site").filter(
+                element__in=planned
+            )
+        }
+    criteria = []
+    for criterion in engagement.standard.criteria.order_by("number"):
+        rows = [
+            (p.element, p, findings.get(p.element_id))
+            for p in planned.values()
+            if p.element.criterion_id == criterion.pk
+        ]
+        if rows:
+            rows.sort(key=lambda row: row[0].position)
+            counts = {}
+            for _element, _planned, finding in rows:
+                if finding and finding.rating:
+                    counts[finding.rating] = counts.get(finding.rating, 0) + 1
+            criteria.append({"criterion": criterion, "rows": rows, "counts": counts})
+    recorded = sum(1 for f in findings.values() if f.rating)
+    return {
+        "sites": planned_sites,
+        "visits": visits,
+        "criteria": criteria,
+        "element_count": len(planned),
+        "recorded": recorded,
+        "actions": [f.action for f in findings.values() if hasattr(f, "action")],
+        "team": list(engagement.team.select_related("user")),
+        "plan_changes": list(engagement.plan_changes.select_related("changed_by")),
+        "decisions": list(engagement.decisions.select_related("decided_by")),
+    }
+
+
+def fee_statement(engagement: Engagement) -> dict:
+    """Assessor days at the body's day rate, as label and value rows."""
+    from django.utils.formats import date_format, number_format
+
+    from .models import BodyProfile
+
+    profile = BodyProfile.objects.filter(organisation=engagement.certification_body).first()
+    rate = profile.day_rate if profile else None
+    total = engagement.assessor_days * rate if rate is not None else None
+
+    def money(amount):
+        return "–" if amount is None else f"£{number_format(amount, 2, force_grouping=True)}"
+
+    def day(value):
+        return date_format(value, "j F Y") if value else "–"
+
+    rows = [
+        (_("Organisation"), engagement.holder.name),
+        (_("Certification body"), engagement.certification_body.name),
+        (_("Assessment"), engagement.get_kind_display()),
+        (_("Dates"), f"{day(engagement.starts_on)} – {day(engagement.ends_on)}"),
+        (_("Assessor days"), number_format(engagement.assessor_days, 1)),
+        (_("Day rate"), money(rate)),
+        (_("Fee"), money(total)),
+    ]
+    return {"rows": rows, "total": total, "rate": rate}

@@ -593,7 +593,9 @@ def finding_save(
 
 
 def _check_action(engagement: Engagement, data: FindingInput) -> None:
-    if data.rating not in GAPS:
+    """A gap's action may follow later (the report needs it), but once begun it needs a
+    description and a due date within the standard's limit."""
+    if data.rating not in GAPS or not (data.action.strip() or data.action_due):
         return
     errors = {}
     if not data.action.strip():
@@ -616,7 +618,7 @@ def _check_action(engagement: Engagement, data: FindingInput) -> None:
 
 def _save_action(finding: Finding, data: FindingInput) -> None:
     action = FindingAction.objects.filter(finding=finding).first()
-    if data.rating not in GAPS:
+    if data.rating not in GAPS or not data.action.strip():
         if action is not None and action.status != FindingAction.Status.ACCEPTED:
             action.delete()
         return
@@ -695,7 +697,13 @@ def engagement_report(
     if missing:
         raise ValidationError(
             _("Record a finding for every element in scope first: %(codes)s.")
-            % {"codes": ", ".join(missing[:10]) + ("…" if len(missing) > 10 else "")}
+            % {"codes": _first_codes(missing)}
+        )
+    no_action = selectors.gaps_without_action(engagement)
+    if no_action:
+        raise ValidationError(
+            _("Every partial or non-compliant finding needs an action first: %(codes)s.")
+            % {"codes": _first_codes(no_action)}
         )
     if not summary.strip():
         raise ValidationError({"summary": _("Write a summary of the assessment.")})
@@ -703,6 +711,10 @@ def engagement_report(
     engagement.status, engagement.reported_at = Engagement.Status.REPORTED, timezone.now()
     engagement.save()
     return engagement
+
+
+def _first_codes(codes: list[str], shown: int = 10) -> str:
+    return ", ".join(codes[:shown]) + ("…" if len(codes) > shown else "")
 
 
 # Regulators' reliance -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import ROLES_BY_KIND, Organisation, Site
@@ -68,6 +69,25 @@ class GDSDateField(DateInputField):
             return datetime.date(int(year), int(month), int(day))
         except (ValueError, OverflowError):
             raise ValidationError(self.messages["invalid"], code="invalid") from None
+
+
+def date_field(label, what, required=True):
+    """A GOV.UK date input; `what` names the date in messages ("the start of the period")."""
+    return GDSDateField(
+        label=label,
+        required=required,
+        help_text=_("For example, 31 3 2026."),
+        messages={
+            "missing": lazy_format(_("Enter %(what)s."), what=what),
+            "incomplete": lazy_format(
+                _("%(what)s must include a day, month and year."), what=capfirst(what)
+            ),
+            "not_number": lazy_format(
+                _("The %(part)s of %(what)s must be a number."), part="%(part)s", what=what
+            ),
+            "invalid": lazy_format(_("%(what)s must be a real date."), what=capfirst(what)),
+        },
+    )
 
 
 class OrganisationRegisterForm(GDSFormMixin, forms.ModelForm):

@@ -1,31 +1,11 @@
 from crispy_forms_gds.layout import Fieldset, Layout
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSDateField, GDSFormMixin, lazy_format
+from organisations.forms import GDSFormMixin, date_field, lazy_format
 
 from .models import Channel, Mode, SamplingApproach, SurveyQuestion
 from .services import SUGGESTED_GROUPS, SurveyInput
-
-
-def _date(label, what, required=True):
-    """A GOV.UK date input; `what` names the date in messages ("the start of the period")."""
-    return GDSDateField(
-        label=label,
-        required=required,
-        help_text=_("For example, 31 3 2026."),
-        messages={
-            "missing": lazy_format(_("Enter %(what)s."), what=what),
-            "incomplete": lazy_format(
-                _("%(what)s must include a day, month and year."), what=capfirst(what)
-            ),
-            "not_number": lazy_format(
-                _("The %(part)s of %(what)s must be a number."), part="%(part)s", what=what
-            ),
-            "invalid": lazy_format(_("%(what)s must be a real date."), what=capfirst(what)),
-        },
-    )
 
 
 def _count_messages(what):
@@ -45,8 +25,10 @@ class SurveyForm(GDSFormMixin, forms.Form):
             "max_length": _("The name of the survey must be 200 characters or fewer."),
         },
     )
-    period_start = _date(_("Start of the period the survey covers"), _("the start of the period"))
-    period_end = _date(_("End of the period the survey covers"), _("the end of the period"))
+    period_start = date_field(
+        _("Start of the period the survey covers"), _("the start of the period")
+    )
+    period_end = date_field(_("End of the period the survey covers"), _("the end of the period"))
     channels = forms.MultipleChoiceField(
         label=_("Which channels does the survey cover?"),
         choices=Channel.choices,
@@ -76,10 +58,10 @@ class SurveyForm(GDSFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Select how customers answered.")},
     )
-    fieldwork_start = _date(
+    fieldwork_start = date_field(
         _("Fieldwork started (optional)"), _("the start of fieldwork"), required=False
     )
-    fieldwork_end = _date(_("Fieldwork ended"), _("the end of fieldwork"), required=False)
+    fieldwork_end = date_field(_("Fieldwork ended"), _("the end of fieldwork"), required=False)
     invited_count = forms.IntegerField(
         label=_("How many customers were invited"),
         min_value=1,

@@ -47,13 +47,31 @@ def test_annual_review_takes_partials_and_a_rotating_share(application, body):
     assert 20 < len(codes) < 53
 
 
-def test_a_gap_needs_an_action(engagement, body):
+def test_a_gap_can_be_saved_before_its_action_but_not_reported_without_one(engagement, body):
+    record_all_findings(engagement, body)
+    finding = engagement.findings.get(element__code="4.1")
+    services.finding_save(
+        membership=body.lead,
+        finding=finding,
+        expected_version=finding.version,
+        data=services.FindingInput(rating="partial", notes="Leaflets out of date"),
+    )
+    with pytest.raises(ValidationError) as error:
+        services.engagement_report(membership=body.lead, engagement=engagement, summary="Done.")
+    assert "4.1" in error.value.messages[0]
+
+
+def test_a_partial_action_must_fall_within_the_standards_months(engagement, body):
     finding = engagement.findings.first()
     with pytest.raises(ValidationError) as error:
         services.finding_save(
             membership=body.lead,
             finding=finding,
             expected_version=0,
-            data=services.FindingInput(rating="partial"),
+            data=services.FindingInput(
+                rating="partial",
+                action="Fix it",
+                action_due=datetime.date.today() + datetime.timedelta(days=200),
+            ),
         )
-    assert "action" in error.value.message_dict
+    assert "action_due" in error.value.message_dict
