@@ -9,6 +9,9 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 # Multipliers of √x, where x is the number of sites apart from the central function.
 INITIAL = Decimal("1")
 REVIEW = Decimal("0.6")
@@ -56,20 +59,27 @@ def risk_score(site: SiteFacts) -> tuple[float, list[str]]:
     score, reasons = 0.0, []
     if site.open_findings:
         score += 3 * site.open_findings
-        reasons.append(f"{site.open_findings} gap(s) found at its last visit")
+        reasons.append(
+            ngettext(
+                "%(count)s gap found at its last visit",
+                "%(count)s gaps found at its last visit",
+                site.open_findings,
+            )
+            % {"count": site.open_findings}
+        )
     if site.weak_survey:
         score += 3
-        reasons.append("weak survey results")
+        reasons.append(_("weak survey results"))
     if site.days_since_visit is None:
         score += 4
-        reasons.append("never visited")
+        reasons.append(_("never visited"))
     elif site.days_since_visit > 365:
         years = site.days_since_visit // 365
         score += 2 * years
-        reasons.append(f"last visited {site.days_since_visit} days ago")
+        reasons.append(_("last visited %(days)s days ago") % {"days": site.days_since_visit})
     if site.employees >= 100:
         score += 1
-        reasons.append(f"large ({site.employees} staff)")
+        reasons.append(_("large (%(count)s staff)") % {"count": site.employees})
     return score, reasons
 
 
@@ -82,13 +92,13 @@ def choose_sites(sites: list[SiteFacts], size: int, *, seed: int) -> list[SiteCh
     random_count = max(1, math.ceil(size * RANDOM_SHARE)) if size > 1 else 0
     scored = sorted(((site, *risk_score(site)) for site in sites), key=lambda t: (-t[1], t[0].name))
     chosen = [
-        SiteChoice(site.pk, "risk", score, reasons or ["highest remaining risk"])
+        SiteChoice(site.pk, "risk", score, reasons or [_("highest remaining risk")])
         for site, score, reasons in scored[: size - random_count]
     ]
     rest = [(site, score, reasons) for site, score, reasons in scored[size - random_count :]]
     picker = random.Random(seed)
     for site, score, reasons in picker.sample(rest, random_count):
-        chosen.append(SiteChoice(site.pk, "random", score, ["chosen at random", *reasons]))
+        chosen.append(SiteChoice(site.pk, "random", score, [_("chosen at random"), *reasons]))
     return chosen
 
 

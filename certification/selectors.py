@@ -1,6 +1,7 @@
 """Reads of certification data that need more than a filter: the current certificate,
 cycles, the computed plan, team rules."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q
@@ -434,3 +435,27 @@ def fee_statement(engagement: Engagement) -> dict:
         (_("Fee"), money(total)),
     ]
     return {"rows": rows, "total": total, "rate": rate}
+
+
+def body_to_do(membership: Membership) -> dict:
+    """The counts a certification body's home page turns into next steps."""
+    body = membership.organisation_id
+    engagements = Engagement.objects.filter(application__certification_body=body)
+    soon = timezone.localdate() + datetime.timedelta(days=90)
+    return {
+        "pending_applications": Application.objects.filter(
+            certification_body=body, status=Application.Status.PENDING
+        ).count(),
+        "my_open_engagements": engagements.filter(
+            team=membership,
+            status__in=[Engagement.Status.PLANNING, Engagement.Status.IN_PROGRESS],
+        ).count(),
+        "to_decide": engagements.filter(status=Engagement.Status.REPORTED)
+        .exclude(team=membership)
+        .count()
+        if membership.role == "cb_manager"
+        else 0,
+        "reviews_due": Certificate.objects.filter(
+            certification_body=body, status__in=LIVE_STATUSES, next_review_due__lte=soon
+        ).count(),
+    }

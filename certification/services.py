@@ -714,7 +714,10 @@ def engagement_report(
 
 
 def _first_codes(codes: list[str], shown: int = 10) -> str:
-    return ", ".join(codes[:shown]) + ("…" if len(codes) > shown else "")
+    listed = ", ".join(codes[:shown])
+    if len(codes) <= shown:
+        return listed
+    return _("%(listed)s and %(count)s more") % {"listed": listed, "count": len(codes) - shown}
 
 
 # Regulators' reliance -----------------------------------------------------------------

@@ -104,6 +104,7 @@ def record_all_findings(engagement, body, rating="compliant", gaps=()):
     due = datetime.date.today() + datetime.timedelta(days=60)
     for finding in engagement.findings.select_related("element"):
         value = "partial" if finding.element.code in gaps else rating
+        gap = value in ("partial", "non_compliant")
         services.finding_save(
             membership=body.lead,
             finding=finding,
@@ -111,8 +112,8 @@ def record_all_findings(engagement, body, rating="compliant", gaps=()):
             data=services.FindingInput(
                 rating=value,
                 notes=f"Seen at {finding.element.code}",
-                action="Publish the standards" if value == "partial" else "",
-                action_due=due if value == "partial" else None,
+                action="Publish the standards" if gap else "",
+                action_due=due if gap else None,
             ),
         )
 
