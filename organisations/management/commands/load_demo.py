@@ -328,6 +328,7 @@ class Loader:
         self.people()
         self.self_assessments()
         self.surveys()
+        self.certification()
 
     def self_assessments(self):
         from assessments import demo
@@ -349,6 +350,13 @@ class Loader:
 
         if current_standard() is not None:
             demo.load(self.rng)
+
+    def certification(self):
+        from certification import demo
+        from standard.selectors import current_standard
+
+        if current_standard() is not None:
+            demo.load(self.rng, self.organisations)
 
     def organisation(self, name, kind, **fields):
         organisation = Organisation(name=name, kind=kind, **fields)
