@@ -10,6 +10,26 @@ from .models import ConflictDeclaration, Decision, Engagement
 JUSTIFICATION_HELP = _("Recorded with the plan and shown in the report.")
 
 
+class KeepDraftMixin:
+    """What is typed is kept in the browser until it is sent (static/js/keep-draft.js):
+    forms filled in at a site must survive a lost connection."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.attrs.update(
+            {
+                "data-keep-draft": "",
+                "data-msg-restored": _(
+                    "What you typed here earlier, and had not sent, has been filled back in."
+                ),
+                "data-msg-offline": _(
+                    "You seem to be offline, so nothing was sent. What you typed is kept on "
+                    "this device: send it again when the connection returns."
+                ),
+            }
+        )
+
+
 class ApplicationForm(GDSFormMixin, forms.Form):
     submit_label = _("Send application")
 
@@ -162,7 +182,7 @@ class PlanChangeForm(GDSFormMixin, forms.Form):
         return data
 
 
-class VisitForm(GDSFormMixin, forms.Form):
+class VisitForm(KeepDraftMixin, GDSFormMixin, forms.Form):
     submit_label = _("Save the visit")
 
     site = forms.ModelChoiceField(
@@ -227,7 +247,7 @@ class FindingForm(forms.Form):
         required=False,
     )
     site = forms.ModelChoiceField(label=_("Site where it was seen"), queryset=None, required=False)
-    action = forms.CharField(
+    required_action = forms.CharField(
         label=_("What the organisation must do"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -241,7 +261,7 @@ class FindingForm(forms.Form):
         self.fields["site"].queryset = sites
 
 
-class RespondForm(GDSFormMixin, forms.Form):
+class RespondForm(KeepDraftMixin, GDSFormMixin, forms.Form):
     submit_label = _("Send to the assessor")
 
     response = forms.CharField(
@@ -279,7 +299,7 @@ class VerifyForm(GDSFormMixin, forms.Form):
     )
 
 
-class ReportForm(GDSFormMixin, forms.Form):
+class ReportForm(KeepDraftMixin, GDSFormMixin, forms.Form):
     submit_label = _("Report for decision")
 
     summary = forms.CharField(

@@ -19,7 +19,7 @@ from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import membership_required
 from standard.models import Element
 
-from . import decisions, selectors, services
+from . import decisions, reports, selectors, services
 from .forms import (
     DecisionForm,
     EngagementForm,
@@ -82,6 +82,7 @@ def engagement(request, engagement_pk):
         "engagement": engagement,
         "overview": selectors.engagement_overview(engagement, with_findings=roles["sees_findings"]),
         "fees": selectors.fee_statement(engagement),
+        "can_build_report": reports.may_read_report(request.membership, engagement),
         **roles,
     }
     return render(request, "certification/engagement.html", context)
@@ -239,7 +240,7 @@ def _finding_initial(finding):
         "evidence_reviewed": finding.evidence_reviewed,
         "relied_on_self_assessment": finding.relied_on_self_assessment,
         "site": finding.site,
-        "action": action.description if action else "",
+        "required_action": action.description if action else "",
         "action_due": action.due_date if action else None,
         "version": finding.version,
     }
@@ -270,6 +271,7 @@ def finding(request, engagement_pk, code):
             raise PermissionDenied(_("Only the assessment team records findings."))
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            data["action"] = data.pop("required_action")
             try:
                 finding = services.finding_save(
                     membership=request.membership,
@@ -282,6 +284,8 @@ def finding(request, engagement_pk, code):
                 finding.refresh_from_db()
                 form = FindingForm(sites=sites, initial=_finding_initial(finding))
             except ValidationError as error:
+                if hasattr(error, "error_dict") and "action" in error.error_dict:
+                    error.error_dict["required_action"] = error.error_dict.pop("action")
                 apply_errors(form, error)
             else:
                 if wants_json:

@@ -6,7 +6,7 @@ from crispy_forms_gds.layout import Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils.functional import lazy
+from django.utils.functional import cached_property, lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -18,14 +18,16 @@ class GDSFormMixin:
 
     submit_label = _("Continue")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper(self)
+    @cached_property
+    def helper(self):
+        # Built when first used, so a form may drop fields in its own __init__ first.
+        helper = FormHelper(self)
         # The service validates; the browser's own bubbles would bypass the error summary.
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.label_size = Size.SMALL
-        self.helper.legend_size = Size.SMALL
-        self.helper.add_input(Submit("submit", self.submit_label))
+        helper.attrs = {"novalidate": ""}
+        helper.label_size = Size.SMALL
+        helper.legend_size = Size.SMALL
+        helper.add_input(Submit("submit", self.submit_label))
+        return helper
 
 
 def _format(template, **values):

@@ -17,7 +17,8 @@ for (const form of document.querySelectorAll('form[data-autosave]')) {
 
   const send = async () => {
     say(form.dataset.msgSaving)
-    const response = await fetch(form.action || window.location.href, {
+    // getAttribute: a field named "action" would shadow form.action.
+    const response = await fetch(form.getAttribute('action') || window.location.href, {
       method: 'POST',
       body: new FormData(form),
       headers: { Accept: 'application/json' },
