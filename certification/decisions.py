@@ -198,6 +198,8 @@ def _issue(engagement: Engagement, decision: Decision, today) -> Certificate:
         certification_body_id=application.certification_body_id,
         application=application,
         holder_name=holder.name,
+        holder_sector_id=holder.sector_id,
+        holder_region=holder.region,
         main_site_address=central.address if central else "",
         scope=_scope_text(holder, units, application.scope_note),
         standard=engagement.standard,
@@ -253,10 +255,3 @@ def _queue_pdf(certificate: Certificate) -> None:
 
     pk = certificate.pk
     transaction.on_commit(lambda: build_certificate_pdf.delay(pk))
-
-
-def certificate_change_by_sweep(
-    certificate: Certificate, status: str, event: str, today, note: str
-) -> None:
-    """The review sweep's own status changes (suspension, lapse, expiry): no decision."""
-    _change(certificate, status, event, today, None, note)

@@ -312,7 +312,10 @@ class Notification(models.Model):
     """A message for one person, shown in their notification list and emailed once.
     `key` names what it is about, so the same notification is never made twice."""
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: the unique (recipient, key) one serves look-ups by recipient.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -335,7 +338,13 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=models.Q(emailed_at__isnull=True),
                 name="notification_unsent",
-            )
+            ),
+            # The header's unread count: one index-only COUNT per page.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
         ]
 
     def __str__(self):
