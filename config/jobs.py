@@ -65,10 +65,19 @@ Build = Callable[[Any], tuple[str, bytes]]
 
 
 def pdf_job_start(
-    *, model: type[PdfJob], membership: Membership, owner_field: str, owner, task
+    *,
+    model: type[PdfJob],
+    membership: Membership,
+    owner_field: str,
+    owner,
+    task,
+    allowed: bool | None = None,
 ) -> PdfJob:
     """Ask for a PDF of `owner` (whose `organisation` the membership must act for) and
     queue `task` with the job's id once the transaction commits. Call inside one.
+    A report whose readers are not simply the owner's organisation (the assessment
+    report: its certification body and its holder) passes `allowed`, its own rule's
+    answer, instead.
 
     If this person already has one waiting to start, that one is queued again rather
     than a second made: it has read nothing yet, so it will be just as current, and
@@ -77,7 +86,9 @@ def pdf_job_start(
     """
     # Reports are the organisation's own: a certification body it shared a version
     # with reads that version on screen or as CSV, but builds no PDFs of it.
-    if not acts_for(membership, owner.organisation):
+    if allowed is None:
+        allowed = acts_for(membership, owner.organisation)
+    if not allowed:
         raise PermissionDenied(_("Only the organisation itself builds its reports."))
     mine = {owner_field: owner, "requested_by": membership.user}
     job = model.objects.filter(**mine, status=model.Status.PENDING).first()
