@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Evidence, RatingValue, SelfAssessment
 from config.jobs import PdfJob
-from organisations.models import Membership, Organisation, Sector, Site
+from organisations.models import Membership, Organisation, Region, Sector, Site
 from organisations.querysets import TenantQuerySet
 from standard.models import Element, Standard
 
@@ -473,6 +473,18 @@ class Certificate(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
     units = models.ManyToManyField(Organisation, blank=True, related_name="+")
     holder_name = models.CharField(_("holder"), max_length=200)
+    # The holder's sector and region as at issue, like its name, so that the public
+    # register searches and counts one table.
+    holder_sector = models.ForeignKey(
+        Sector,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sector"),
+        db_index=False,
+    )
+    holder_region = models.CharField(_("region"), max_length=30, choices=Region.choices, blank=True)
     main_site_address = models.TextField(_("address of the main site"), blank=True)
     scope = models.TextField(_("scope"))
     standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
@@ -495,7 +507,17 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issue_date", "number"]
-        indexes = [models.Index(fields=["status", "next_review_due"], name="certificate_due")]
+        indexes = [
+            models.Index(fields=["status", "next_review_due"], name="certificate_due"),
+            # The public register lists certificates by holder name; on PostgreSQL a
+            # trigram index (migration 0003) also serves searches within names.
+            models.Index(fields=["holder_name", "number"], name="certificate_register_name"),
+            # The register's counts by sector, region, body and status: an index-only scan.
+            models.Index(
+                fields=["holder_sector", "holder_region", "certification_body", "status"],
+                name="certificate_register_facets",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.number} ({self.holder_name})"
@@ -596,6 +618,7 @@ class Notice(models.Model):
         OVERDUE = "overdue", _("Review overdue")
         SUSPENDED = "suspended", _("Suspended: review overdue past the grace period")
         LAPSED = "lapsed", _("Lapsed: suspended too long")
+        EXPIRED = "expired", _("Expired: the cycle ended without a reassessment")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="notices")
     stage = models.CharField(max_length=10, choices=Stage.choices)
