@@ -100,6 +100,15 @@ def gaps_without_action(engagement: Engagement) -> list[str]:
     )
 
 
+def conflict_candidates(body_id: int):
+    """The organisations a body's assessors may declare an interest in: those that applied
+    to the body, and their units (other applicants' names stay private)."""
+    applicants = Application.objects.filter(certification_body=body_id).values("applicant")
+    return Organisation.objects.filter(Q(pk__in=applicants) | Q(parent__in=applicants)).order_by(
+        "name"
+    )
+
+
 # Team rules ---------------------------------------------------------------------------
 
 

@@ -133,8 +133,14 @@ def conflict_declare(
         _require_body_member(membership, assessor.organisation, {Role.CB_MANAGER})
     else:
         _require_body_member(membership, assessor.organisation)
-    if organisation.kind != Organisation.Kind.APPLICANT:
-        raise ValidationError({"organisation": _("Choose an applicant organisation.")})
+    if (
+        not selectors.conflict_candidates(assessor.organisation_id)
+        .filter(pk=organisation.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"organisation": _("Choose an organisation that applied to your body, or a unit.")}
+        )
     declaration = ConflictDeclaration(
         assessor=assessor, organisation=organisation, kind=kind, details=details, ended_on=ended_on
     )

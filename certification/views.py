@@ -6,7 +6,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from organisations.models import Membership, Organisation, Role, Sector
 from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import membership_required
 
-from . import decisions, services
+from . import decisions, selectors, services
 from .forms import (
     AnswerForm,
     ApplicationForm,
@@ -410,12 +409,7 @@ def assessor(request, membership_pk):
 
 @_body_member
 def conflict_declare(request):
-    applicants = Application.objects.filter(
-        certification_body=request.membership.organisation_id
-    ).values("applicant")
-    organisations = Organisation.objects.filter(
-        Q(pk__in=applicants) | Q(parent__in=applicants)
-    ).order_by("name")
+    organisations = selectors.conflict_candidates(request.membership.organisation_id)
     form = ConflictForm(posted(request), organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:

@@ -126,6 +126,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.refresh_method_checks",
         "schedule": crontab(hour=2, minute=15),
     },
+    "certificate-review-sweep": {
+        "task": "certification.tasks.review_sweep",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "notification-emails": {
+        "task": "organisations.tasks.send_notification_emails",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # People and sign-in
@@ -275,6 +283,18 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "surveys.models.ImportJob.Status",
         "SurveyQuestionKindEnum": "surveys.models.SurveyQuestion.Kind",
         "ResponseSourceEnum": "surveys.models.Response.Source",
+        "RatingValueEnum": "assessments.models.RatingValue",
+        "AccreditationStatusEnum": "certification.models.BodyProfile.Accreditation",
+        "ConflictKindEnum": "certification.models.ConflictDeclaration.Kind",
+        "ApplicationStatusEnum": "certification.models.Application.Status",
+        "EngagementKindEnum": "certification.models.Engagement.Kind",
+        "EngagementStatusEnum": "certification.models.Engagement.Status",
+        "PlannedSiteReasonEnum": "certification.models.PlannedSite.Reason",
+        "PlannedElementReasonEnum": "certification.models.PlannedElement.Reason",
+        "FindingActionStatusEnum": "certification.models.FindingAction.Status",
+        "CertificateStatusEnum": "certification.models.Certificate.Status",
+        "DecisionKindEnum": "certification.models.Decision.Kind",
+        "CertificateEventKindEnum": "certification.models.CertificateEvent.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

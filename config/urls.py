@@ -11,6 +11,9 @@ from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessments_api
+from certification import api as certification_api
+from certification import api_engagements as engagements_api
+from certification import register_api
 from organisations import api as organisations_api
 from standard import api as standard_api
 from surveys import api as surveys_api
@@ -28,6 +31,24 @@ router.register("actions", assessments_api.ActionViewSet)
 router.register("surveys", surveys_api.SurveyViewSet)
 router.register("survey-responses", surveys_api.ResponseViewSet)
 router.register("survey-imports", surveys_api.ImportJobViewSet)
+router.register(
+    "certification-bodies", certification_api.CertificationBodyViewSet, basename="certificationbody"
+)
+router.register("assessor-profiles", certification_api.AssessorProfileViewSet)
+router.register("conflict-declarations", certification_api.ConflictDeclarationViewSet)
+router.register("applications", certification_api.ApplicationViewSet)
+router.register("engagements", engagements_api.EngagementViewSet)
+router.register("site-visits", engagements_api.SiteVisitViewSet)
+router.register("findings", engagements_api.FindingViewSet)
+router.register("finding-actions", engagements_api.FindingActionViewSet)
+router.register("decisions", engagements_api.DecisionViewSet)
+router.register("certificates", engagements_api.CertificateViewSet)
+router.register("regulator-consents", certification_api.RegulatorConsentViewSet)
+router.register(
+    "register/certificates",
+    register_api.RegisterCertificateViewSet,
+    basename="register-certificate",
+)
 
 
 def admin_login(request, extra_context=None):
@@ -77,7 +98,13 @@ urlpatterns += i18n_patterns(
     path("surveys/reports/", include("surveys.report_urls")),
     path("surveys/", include("surveys.urls")),
     path("surveys/<int:survey_pk>/links/", include(hosted_urls.links)),
+    path("certification/reports/", include("certification.report_urls")),
+    path("reliance/", include("certification.reliance_urls")),
     path("s/", include(hosted_urls.public)),
+    path("certification/", include("certification.urls")),
+    path("notifications/", include("organisations.notification_urls")),
+    path("register/", include("certification.register_urls")),
+    path("certificates/", include("certification.certificate_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),

@@ -1,13 +1,18 @@
 from django.urls import reverse, translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from .models import Organisation
+from .notifications import unread_count
 
 
 def navigation(request):
     """Service navigation by role, the organisation switcher and the language links."""
     membership = getattr(request, "membership", None)
-    items = [(_("The standard"), reverse("standard:index"))]
+    items = [
+        (_("The standard"), reverse("standard:index")),
+        (_("Public register"), reverse("register:index")),
+    ]
     if membership is not None:
         items.insert(0, (_("Home"), reverse("home")))
         if membership.organisation.kind in (
@@ -17,6 +22,10 @@ def navigation(request):
             items.append((_("Self-assessment"), reverse("assessments:index")))
         if membership.organisation.kind == Organisation.Kind.APPLICANT:
             items.append((_("Evidence"), reverse("evidence:list")))
+        if membership.organisation.kind != Organisation.Kind.REGULATOR:
+            items.append((_("Certification"), reverse("certification:index")))
+        else:
+            items.append((_("Reliance"), reverse("reliance:index")))
         if membership.organisation.kind in (
             Organisation.Kind.APPLICANT,
             Organisation.Kind.SCHEME_UNIT,
@@ -41,6 +50,10 @@ def navigation(request):
     nav = [{"text": text, "href": href, "active": href == active} for text, href in items]
     return {
         "service_navigation": nav,
+        # The header's "Notifications (3)": one indexed COUNT, evaluated only if shown.
+        "notifications_unread": SimpleLazyObject(
+            lambda: unread_count(getattr(request, "user", None))
+        ),
         "language_links": {
             "en": translate_url(path, "en"),
             "cy": translate_url(path, "cy"),

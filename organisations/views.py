@@ -26,7 +26,7 @@ from .forms import (
 )
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organisation, Site
-from .policy import acts_for, get_visible_or_404
+from .policy import acts_for, get_visible_or_404, relied_on_organisations
 
 
 def membership_required(view):
@@ -70,6 +70,12 @@ def home(request):
     )
     if organisation.kind == Organisation.Kind.APPLICANT:
         context.update(_self_assessment_progress(organisation))
+    if organisation.kind == Organisation.Kind.CERTIFICATION_BODY:
+        from certification.selectors import body_to_do
+
+        context.update(body_to_do(membership))
+    if organisation.kind == Organisation.Kind.REGULATOR:
+        context["relied_on"] = relied_on_organisations(membership).count()
     return render(request, f"home/{organisation.kind}.html", context)
 
 

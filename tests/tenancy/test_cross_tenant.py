@@ -50,6 +50,41 @@ KWARGS = {
     "survey_reports:job:job_pk": lambda a: a.survey_report.pk,
     "survey_reports:download:job_pk": lambda a: a.survey_report.pk,
     "format": lambda a: "json",
+    # Certification pages: Alpha's application, review under way, certificate and so on.
+    "application_pk": lambda a: a.application.pk,
+    "engagement_pk": lambda a: a.engagement.pk,
+    "certificate_pk": lambda a: a.certificate.pk,
+    "visit_pk": lambda a: a.visit.pk,
+    "finding_action_pk": lambda a: a.finding_action.pk,
+    "certification:assessor:membership_pk": lambda a: a[Role.ASSESSOR].pk,
+    # A notification for Alpha's administrator; only its recipient reaches it.
+    "notification_pk": lambda a: a.notification.pk,
+    # Certification API.
+    "assessorprofile-detail:pk": lambda a: a.assessor_profile.pk,
+    "conflictdeclaration-detail:pk": lambda a: a.conflict.pk,
+    "application-detail:pk": lambda a: a.application.pk,
+    "application-accept:pk": lambda a: a.application.pk,
+    "application-decline:pk": lambda a: a.application.pk,
+    "application-withdraw:pk": lambda a: a.application.pk,
+    "engagement-detail:pk": lambda a: a.engagement.pk,
+    "engagement-team:pk": lambda a: a.engagement.pk,
+    "engagement-report:pk": lambda a: a.engagement.pk,
+    "engagement-sites:pk": lambda a: a.engagement.pk,
+    "engagement-elements:pk": lambda a: a.engagement.pk,
+    "engagement-plan-changes:pk": lambda a: a.engagement.pk,
+    "sitevisit-detail:pk": lambda a: a.visit.pk,
+    "finding-detail:pk": lambda a: a.finding.pk,
+    "findingaction-detail:pk": lambda a: a.finding_action.pk,
+    "findingaction-respond:pk": lambda a: a.finding_action.pk,
+    "findingaction-verify:pk": lambda a: a.finding_action.pk,
+    "decision-detail:pk": lambda a: a.decision.pk,
+    "certificate-detail:pk": lambda a: a.certificate.pk,
+    "regulatorconsent-detail:pk": lambda a: a.consent.pk,
+    "regulatorconsent-withdraw:pk": lambda a: a.consent.pk,
+    # Certification (reliance and reports): Alpha's regulator, and a report of Alpha's review.
+    "regulator_pk": lambda a: a.regulator.pk,
+    "engagement_reports:job:job_pk": lambda a: a.engagement_report.pk,
+    "engagement_reports:download:job_pk": lambda a: a.engagement_report.pk,
 }
 
 # Routes the walk does not request as a second tenant, and why. Reviewed with each change.
@@ -61,8 +96,20 @@ EXEMPT = {
     "invitation_accept": "the link's token is the secret; an unknown token answers 404 "
     "(test_an_unknown_invitation_token_is_not_found).",
     "set_language": "not tenant data.",
+    "certification:apply": "lists the accredited certification bodies, which the public "
+    "register shows to anyone (tests/certification/test_pages.py).",
+    "certificationbody-detail": "the API's public directory of certification bodies: anyone "
+    "reads a body's accreditation; its day rate shows to the body and the scheme unit only "
+    "(tests/certification/test_api.py).",
+    "certificationbody-accreditation": "set by scheme administrators on a public directory "
+    "entry: anyone else is refused with 403 (tests/certification/test_api.py).",
     "hosted_survey:": "the public survey form: the link's key is the secret, and the form shows "
     "only the survey's title and organisation (tests/surveys/test_hosted.py).",
+    "register:": "public register: anyone may read it without signing in, and it names "
+    "certificate holders, their certificates and bodies by design; it shows nothing but what "
+    "the register publishes (tests/certification/test_register.py).",
+    "register-certificate-": "public register as open data (the API's list): the same rows as "
+    "the register's pages (tests/certification/test_register.py).",
 }
 
 # Public content: anyone may read these, so they are walked for errors, not for 404s.
@@ -72,6 +119,7 @@ PUBLIC = {
     "standard:element": {"version": "2026", "code": "2.1"},
     "sector-detail": {"slug": "sector-alpha"},
     "standard-detail": {"version": "2026"},
+    "certificationbody-list": {},
 }
 
 SECOND_TENANT_ROLES = [
@@ -140,6 +188,9 @@ def alpha_names(alpha):
         "Alpha action to close the gap",
         "Alpha visit observations",
         "Alpha conflict details",
+        "Alpha notification subject",
+        "Alpha decision reasons",
+        alpha.certificate.number,
     ]
 
 
@@ -188,6 +239,38 @@ def alpha_reports(alpha, standard_2026, settings, tmp_path):
     from ..certification.conftest import build_certified
 
     build_certified(alpha)
+    # Certification (reliance and reports): a finished assessment report of Alpha's review.
+    from certification.models import ReportJob as EngagementReportJob
+
+    alpha.engagement_report = EngagementReportJob.objects.create(
+        engagement=alpha.engagement,
+        requested_by=alpha[Role.CB_MANAGER].user,
+        status=EngagementReportJob.Status.DONE,
+        progress=100,
+    )
+    alpha.engagement_report.file.save("alpha-assessment-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
+    # Notifications: one for Alpha's administrator.
+    from organisations.models import Notification
+
+    alpha.notification = Notification.objects.create(
+        recipient=admin.user,
+        organisation=alpha.applicant,
+        key="alpha-notification",
+        subject="Alpha notification subject",
+        body="Alpha notification body",
+    )
+    # Certification (API): decisions whose reasons are Alpha's own, so the decision lists
+    # are proven not to show them; suspended then reinstated, the certificate stays active.
+    from certification import decisions as certification_decisions
+
+    for kind in ("suspend", "reinstate"):
+        certification_decisions.decision_on_certificate(
+            membership=alpha[Role.CB_MANAGER],
+            certificate=alpha.certificate,
+            kind=kind,
+            reasons="Alpha decision reasons",
+        )
+    alpha.certificate.refresh_from_db()
     return alpha
 
 
@@ -269,7 +352,11 @@ def test_no_route_shows_or_reaches_another_tenants_data(
             path = reverse(name, kwargs=_kwargs_for(name, args, alpha))
             response = client.get(path, HTTP_ACCEPT="text/html,application/json")
             assert response.status_code < 500, path
-            body = response.content.decode(errors="replace")
+            # Exports stream: read them whole, so they are checked for names too.
+            content = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+            body = content.decode(errors="replace")
             for secret in secrets:
                 assert secret not in body, f"{path} shows {secret!r} to {role} of another tenant"
         walked += 1
