@@ -114,6 +114,10 @@ def load(rng, organisations: dict) -> None:
         scope_note="All customer-facing services, including libraries and registration.",
     )
     _body_loses_accreditation(organisations["Thistle and Rose Certification"], today)
+    # Tonight's sweep, run now: reminders for the reviews falling due, escalations.
+    from .reminders import review_sweep
+
+    review_sweep()
 
 
 def _profile(body: Organisation, today) -> None:
