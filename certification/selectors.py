@@ -16,6 +16,7 @@ from surveys.models import SURVEY_DRIVERS, Survey
 from . import sampling
 from .models import (
     Application,
+    BodyProfile,
     Certificate,
     ConflictDeclaration,
     Engagement,
@@ -98,6 +99,16 @@ def gaps_without_action(engagement: Engagement) -> list[str]:
         .order_by("element__criterion__number", "element__position")
         .values_list("element__code", flat=True)
     )
+
+
+def accredited_bodies(on: datetime.date | None = None):
+    """The certification bodies accredited today: the ones an applicant may apply to
+    (`BodyProfile.is_accredited`, as a query)."""
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.CERTIFICATION_BODY,
+        body_profile__accreditation_status=BodyProfile.Accreditation.ACCREDITED,
+        body_profile__accreditation_expires__gte=on or timezone.localdate(),
+    ).order_by("name")
 
 
 def conflict_candidates(body_id: int):

@@ -127,15 +127,10 @@ def apply(request):
     membership = request.membership
     if membership.role != Role.APPLICANT_ADMIN:
         raise Http404
-    bodies = Organisation.objects.filter(
-        kind=Organisation.Kind.CERTIFICATION_BODY,
-        body_profile__accreditation_status=BodyProfile.Accreditation.ACCREDITED,
-    ).select_related("body_profile")
-    bodies = Organisation.objects.filter(
-        pk__in=[b.pk for b in bodies if b.body_profile.is_accredited()]
-    )
     form = ApplicationForm(
-        posted(request), bodies=bodies, units=membership.organisation.units.all()
+        posted(request),
+        bodies=selectors.accredited_bodies(),
+        units=membership.organisation.units.all(),
     )
     if request.method == "POST" and form.is_valid():
         try:
