@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certification.tasks.review_sweep",
         "schedule": crontab(hour=3, minute=0),
     },
+    "benchmarks-nightly": {
+        "task": "benchmarking.tasks.refresh_benchmarks",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "notification-emails": {
         "task": "organisations.tasks.send_notification_emails",
         "schedule": crontab(minute="*/5"),
@@ -224,6 +228,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # when unset; the setting may only raise it, never lower it.
 SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
+
+# Benchmarks: the fewest organisations a figure may describe (the scheme's rule is 5).
+BENCHMARK_MIN_ORGANISATIONS = env.int("BENCHMARK_MIN_ORGANISATIONS", default=5)
 
 # Public forms are rate limited per address (django-ratelimit, counted in the cache).
 # Behind a proxy, name the request header that carries the client's address, e.g.

@@ -102,6 +102,7 @@ urlpatterns += i18n_patterns(
     path("reliance/", include("certification.reliance_urls")),
     path("s/", include(hosted_urls.public)),
     path("certification/", include("certification.urls")),
+    path("benchmarks/", include("benchmarking.urls")),
     path("notifications/", include("organisations.notification_urls")),
     path("register/", include("certification.register_urls")),
     path("certificates/", include("certification.certificate_urls")),
