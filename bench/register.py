@@ -12,7 +12,9 @@ It works in a database of its own, `cv_bench_register`, on the server DATABASE_U
 loaded once with COPY and reused by later runs (`--fresh` loads it again, `--drop` drops
 the database at the end). It starts gunicorn on a free port of 127.0.0.1 (gthread workers,
 keep-alive, persistent database connections), drives it with 16 concurrent keep-alive
-connections for a fixed number of requests per page, stops it, and prints p50/p95/p99
+connections (from wrk when it is installed, `apt install wrk`, else from threads of this
+process, which take CPU from the server and add their own waits to what they measure),
+stops it, and prints p50/p95/p99
 latency and throughput for each page, the ratio of the search's throughput to the minimal
 page's, and whether each target is met. Every request gets its own client address (in
 X-Real-IP, which the server is told to read) so the rate limits are exercised, not hit.
@@ -24,6 +26,7 @@ import argparse
 import datetime
 import http.client
 import io
+import json
 import os
 import random
 import shutil
@@ -61,6 +64,7 @@ CONCURRENCY = 16
 REQUESTS = 4000  # per page, after the warm-up
 WARM_UP = 200
 ROUNDS = 5
+WRK_SECONDS = 4  # per page and round, when wrk drives the load
 ALONE = 300  # requests per page over a single connection, for the service time alone
 PDF_BUILDS = 5
 TARGET_SEARCH_P99_MS = 100
@@ -536,6 +540,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=REQUESTS, help="per page")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--driver",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="the load generator: wrk when installed (auto), or this process's threads",
+    )
     parser.add_argument("--fresh", action="store_true", help="load the data again")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     args = parser.parse_args()
@@ -573,47 +583,151 @@ def run(args) -> int:
         "certificate check": check_paths(WARM_UP + args.requests, rng),
     }
     ok = {"certificate check": (200, 404)}
+    use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
     port = free_port()
     server = start_server(port, args.workers, args.threads)
-    # The pages take turns, a slice each per round, so that whatever else the machine is
-    # doing weighs on all three alike.
-    per_round = max(1, args.requests // ROUNDS)
-    results = {name: ([], 0.0, [], [], []) for name in paths}
     try:
         addresses = Addresses()
         for name, all_paths in paths.items():
             drive(port, all_paths[:WARM_UP], CONCURRENCY, addresses, ok.get(name, (200,)))
-        for n in range(ROUNDS):
-            chunk = slice(WARM_UP + n * per_round, WARM_UP + (n + 1) * per_round)
-            for name, all_paths in paths.items():
-                latencies, elapsed, failures = drive(
-                    port, all_paths[chunk], CONCURRENCY, addresses, ok.get(name, (200,))
-                )
-                total, spent, failed, single, rates = results[name]
-                total.extend(latencies)
-                failed.extend(failures)
-                rates.append(len(latencies) / elapsed)
-                results[name] = (total, spent + elapsed, failed, single, rates)
+        rounds = loaded_rounds_wrk(port, paths) if use_wrk else loaded_rounds(port, paths, ok, args)
+        results = {}
         for name, all_paths in paths.items():
-            single, _elapsed, _failures = drive(
+            alone, _elapsed, _failures = drive(
                 port, all_paths[WARM_UP : WARM_UP + ALONE], 1, addresses, ok.get(name, (200,))
             )
-            results[name][3].extend(single)
+            results[name] = {**rounds[name], "alone": alone}
     finally:
         stop_server(server)
     process = in_process_figures()
     pdf = pdf_seconds()
-    return report(args, results, process, pdf)
+    return report(args, results, process, pdf, "wrk" if use_wrk else "Python threads")
 
 
-def report(args, results, process, pdf) -> int:
+def loaded_rounds(port, paths, ok, args) -> dict:
+    """The pages under load from this process's own threads: a fixed number of requests
+    per page, in rounds taking turns so that whatever else the machine is doing weighs on
+    all three alike."""
+    per_round = max(1, args.requests // ROUNDS)
+    addresses = Addresses()
+    results = {}
+    for name in paths:
+        results[name] = {"latencies": [], "elapsed": 0.0, "failures": [], "rates": []}
+    for n in range(ROUNDS):
+        chunk = slice(WARM_UP + n * per_round, WARM_UP + (n + 1) * per_round)
+        for name, all_paths in paths.items():
+            latencies, elapsed, failures = drive(
+                port, all_paths[chunk], CONCURRENCY, addresses, ok.get(name, (200,))
+            )
+            result = results[name]
+            result["latencies"].extend(latencies)
+            result["elapsed"] += elapsed
+            result["failures"].extend(failures)
+            result["rates"].append(len(latencies) / elapsed)
+    return {
+        name: {
+            "p50": percentile(r["latencies"], 0.50) * 1000,
+            "p95": percentile(r["latencies"], 0.95) * 1000,
+            "p99": percentile(r["latencies"], 0.99) * 1000,
+            "rate": len(r["latencies"]) / r["elapsed"],
+            "rates": r["rates"],
+            "failures": r["failures"],
+        }
+        for name, r in results.items()
+    }
+
+
+# wrk's script: each request takes the next path of the page's list and a client address
+# of its own (wrk's LuaJIT has no bit operators, hence the arithmetic); at the end it
+# prints one line of JSON.
+WRK_SCRIPT = """
+local paths, counter, threads = {}, 0, {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  counter = id * 4000000
+end
+function request()
+  counter = counter + 1
+  local ip = string.format("10.%d.%d.%d", math.floor(counter / 65536) % 256,
+    math.floor(counter / 256) % 256, counter % 256)
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Real-IP"] = ip})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'JSON {"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, ' ..
+    '"not_2xx": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def drive_wrk(port: int, paths: list[str], seconds: int) -> dict:
+    """`CONCURRENCY` keep-alive connections from wrk for `seconds`; its figures."""
+    script, listing = WORKDIR / "register.lua", WORKDIR / "paths.txt"
+    script.write_text(WRK_SCRIPT)
+    listing.write_text("\n".join(paths) + "\n")
+    command = [
+        shutil.which("wrk"),
+        "--threads",
+        "2",
+        "--connections",
+        str(CONCURRENCY),
+        "--duration",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "--script",
+        str(script),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(listing),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("JSON "))
+    return json.loads(line[5:])
+
+
+def loaded_rounds_wrk(port, paths) -> dict:
+    """The pages under load from wrk, a C load generator that takes far less of the CPUs
+    the server needs than Python threads do: `ROUNDS` rounds of `WRK_SECONDS` per page,
+    taking turns. Latencies are the median of the rounds' percentiles (wrk keeps no raw
+    figures to pool); throughput is over all rounds."""
+    figures = {name: [] for name in paths}
+    for _round in range(ROUNDS):
+        for name, all_paths in paths.items():
+            figures[name].append(drive_wrk(port, all_paths[WARM_UP:], WRK_SECONDS))
+    results = {}
+    for name, rounds in figures.items():
+        failures = sum(r["socket_errors"] for r in rounds)
+        # Unknown certificate numbers are checked on purpose: their 404s are answers.
+        if name != "certificate check":
+            failures += sum(r["not_2xx"] for r in rounds)
+        results[name] = {
+            "p50": statistics.median(r["p50"] for r in rounds),
+            "p95": statistics.median(r["p95"] for r in rounds),
+            "p99": statistics.median(r["p99"] for r in rounds),
+            "worst p99": max(r["p99"] for r in rounds),
+            "rate": sum(r["requests"] for r in rounds) / sum(r["seconds"] for r in rounds),
+            "rates": [r["requests"] / r["seconds"] for r in rounds],
+            "failures": [f"{failures} failed requests"] if failures else [],
+        }
+    return results
+
+
+def report(args, results, process, pdf, driver) -> int:
     print(
         f"\nPublic register benchmark on PostgreSQL, {Certificate.objects.count():,} "
         f"certificates; gunicorn gthread {args.workers} workers x {args.threads} threads on "
-        f"{os.cpu_count()} CPUs; {CONCURRENCY} keep-alive connections, {args.requests:,} "
-        f"requests per page after a warm-up, in {ROUNDS} rounds taking turns; 'alone' is "
-        f"{ALONE} requests over one connection. The load generator runs on the same machine."
-        f" Load average at the end: {os.getloadavg()[0]:.1f}.\n"
+        f"{os.cpu_count()} CPUs; {CONCURRENCY} keep-alive connections from {driver} on the "
+        f"same machine, in {ROUNDS} rounds taking turns; 'alone' is {ALONE} requests over "
+        f"one connection. Load average at the end: {os.getloadavg()[0]:.1f}.\n"
     )
     head = (
         f"{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}"
@@ -623,19 +737,21 @@ def report(args, results, process, pdf) -> int:
     print("-" * len(head))
     throughput, p99, rates = {}, {}, {}
     failed = False
-    for name, (latencies, elapsed, failures, single, round_rates) in results.items():
-        throughput[name] = len(latencies) / elapsed
-        rates[name] = round_rates
-        p99[name] = percentile(latencies, 0.99) * 1000
+    for name, result in results.items():
+        throughput[name] = result["rate"]
+        rates[name] = result["rates"]
+        p99[name] = result["p99"]
+        alone = result["alone"]
         print(
-            f"{name:38} {percentile(latencies, 0.50) * 1000:8.1f} "
-            f"{percentile(latencies, 0.95) * 1000:8.1f} {p99[name]:8.1f} "
+            f"{name:38} {result['p50']:8.1f} {result['p95']:8.1f} {p99[name]:8.1f} "
             f"{throughput[name]:8.0f}  "
-            f"{percentile(single, 0.5) * 1000:8.1f}/{percentile(single, 0.99) * 1000:.1f}"
+            f"{percentile(alone, 0.5) * 1000:8.1f}/{percentile(alone, 0.99) * 1000:.1f}"
         )
-        if failures:
+        if "worst p99" in result:
+            print(f"{'':38} worst round's p99 {result['worst p99']:.1f} ms")
+        if result["failures"]:
             failed = True
-            print(f"  {len(failures)} unexpected answers, e.g. {failures[:3]}")
+            print(f"  {len(result['failures'])} unexpected answers, e.g. {result['failures'][:3]}")
     minimal_name = "minimal page (certification bodies)"
     ratio = throughput["register search"] / throughput[minimal_name]
     by_round = [s / m for s, m in zip(rates["register search"], rates[minimal_name], strict=True)]
