@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.jobs import PdfJob
 from organisations.models import Organisation, Region, Sector
 from organisations.querysets import TenantQuerySet
 from surveys.models import Survey
@@ -214,3 +215,22 @@ class Refresh(models.Model):
 
     def __str__(self):
         return f"{self.trigger} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReportJob(PdfJob):
+    """An organisation's benchmark report as PDF, built in the background for one year."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="benchmark_report_jobs"
+    )
+    year = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to="benchmark-reports/%Y/%m/", blank=True)
+
+    objects = TenantQuerySet.as_manager()
+    tenant_path = "organisation"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Benchmark report for {self.organisation} {self.year} ({self.status})"
