@@ -16,6 +16,20 @@ from organisations.models import Organisation, Region, Sector
 from organisations.querysets import TenantQuerySet
 from surveys.models import Survey
 
+# The scheme's rule where no standard is published yet (the DOMAIN's "5 organisations").
+DEFAULT_MIN_ORGANISATIONS = 5
+
+
+def minimum_organisations() -> int:
+    """The fewest organisations any benchmark figure may describe: the current standard's
+    rule, or the setting where that is larger. A setting may raise the rule, never lower it."""
+    from standard.selectors import current_standard
+
+    standard = current_standard()
+    rule = standard.benchmark_min_organisations if standard else DEFAULT_MIN_ORGANISATIONS
+    configured = getattr(settings, "BENCHMARK_MIN_ORGANISATIONS", None)
+    return int(rule) if configured is None else max(int(rule), int(configured))
+
 
 class Measure(models.TextChoices):
     """What is benchmarked: overall satisfaction and the five drivers."""

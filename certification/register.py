@@ -18,7 +18,7 @@ each request, in the reader's language and as of today.
 import datetime
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -575,6 +575,15 @@ class HolderPage:
     current: HolderCertificate | None
     compliance_plus: list[Element]
     commitment: PublicCommitment | None
+    # Published award results of the holder and its units (see awards.results).
+    awards: list = field(default_factory=list)
+
+    @property
+    def beacons(self) -> list:
+        """The holder's current beacon designations (see awards.beacons)."""
+        from awards.beacons import current_beacons_of
+
+        return current_beacons_of(self.holder)
 
 
 def holder_page(holder_pk: int) -> HolderPage | None:
@@ -607,7 +616,9 @@ def holder_page(holder_pk: int) -> HolderPage | None:
     ]
     current = next((entry for entry in entries if entry.is_current), None)
     elements = compliance_plus_elements(current.certificate) if current else []
-    return HolderPage(holder, entries, current, elements, commitment)
+    from awards.results import holder_awards
+
+    return HolderPage(holder, entries, current, elements, commitment, holder_awards(holder))
 
 
 def compliance_plus_elements(certificate: Certificate) -> list[Element]:

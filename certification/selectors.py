@@ -2,6 +2,7 @@
 cycles, the computed plan, team rules."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q
@@ -71,6 +72,25 @@ def sites_in_scope(application: Application) -> list[Site]:
             "organisation"
         )
     )
+
+
+def certificate_coverage(certificates) -> dict[int, set[int]]:
+    """The organisations each of `certificates` (a queryset) covers: its holder and the
+    units it names, or all the holder's units when it names none (as `sites_in_scope`)."""
+    holders = dict(certificates.values_list("pk", "holder_id"))
+    named = defaultdict(set)
+    for certificate, unit in Certificate.units.through.objects.filter(
+        certificate__in=list(holders)
+    ).values_list("certificate_id", "organisation_id"):
+        named[certificate].add(unit)
+    units_of = defaultdict(set)
+    for unit, parent in Organisation.objects.filter(parent__in=set(holders.values())).values_list(
+        "pk", "parent_id"
+    ):
+        units_of[parent].add(unit)
+    return {
+        pk: {holder, *(named.get(pk) or units_of.get(holder, ()))} for pk, holder in holders.items()
+    }
 
 
 def is_on_team(membership: Membership, engagement: Engagement) -> bool:

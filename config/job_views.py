@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 
 from .jobs import PdfJob
 
@@ -20,10 +21,13 @@ def pdf_job_page(
     namespace: str,
     template: str,
     context: dict,
+    fields: dict | None = None,
 ) -> HttpResponse:
     """The job's page, or its state as JSON when the request prefers that. `namespace`
     holds the app's `start`, `job` and `download` addresses; `context` adds what the
-    template shows of the owner."""
+    template shows of the owner. A report with choices of its own (the benchmark
+    report's year) passes them as `fields`: the recent reports are those with the same,
+    and asking again sends them in the start address's query."""
     if _wants_json(request):
         response = JsonResponse(_state(job, namespace))
     else:
@@ -31,15 +35,18 @@ def pdf_job_page(
         recent = (
             type(job)
             .objects.visible_to(request.membership)
-            .filter(**{owner_field: owner})
+            .filter(**{owner_field: owner}, **(fields or {}))
             .select_related("requested_by")
             .order_by("-created_at", "-pk")[:RECENT_JOBS]
         )
+        start_url = reverse(f"{namespace}:start", args=[owner.pk])
+        if fields:
+            start_url += "?" + urlencode(fields)
         page = {
             "job": job,
             "recent": recent,
             "active": job.is_active,
-            "start_url": reverse(f"{namespace}:start", args=[owner.pk]),
+            "start_url": start_url,
             "job_url_name": f"{namespace}:job",
             "download_url_name": f"{namespace}:download",
             **context,

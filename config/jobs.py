@@ -72,16 +72,18 @@ def pdf_job_start(
     owner,
     task,
     allowed: bool | None = None,
+    fields: dict | None = None,
 ) -> PdfJob:
     """Ask for a PDF of `owner` (whose `organisation` the membership must act for) and
     queue `task` with the job's id once the transaction commits. Call inside one.
     A report whose readers are not simply the owner's organisation (the assessment
     report: its certification body and its holder) passes `allowed`, its own rule's
-    answer, instead.
+    answer, instead. A report with choices of its own (the benchmark report's year)
+    passes them as `fields`: they are stored on the job.
 
-    If this person already has one waiting to start, that one is queued again rather
-    than a second made: it has read nothing yet, so it will be just as current, and
-    queueing again also recovers a job whose task was lost (the claim in
+    If this person already has the same one waiting to start, that one is queued again
+    rather than a second made: it has read nothing yet, so it will be just as current,
+    and queueing again also recovers a job whose task was lost (the claim in
     `pdf_job_run` makes a duplicate harmless).
     """
     # Reports are the organisation's own: a certification body it shared a version
@@ -90,7 +92,7 @@ def pdf_job_start(
         allowed = acts_for(membership, owner.organisation)
     if not allowed:
         raise PermissionDenied(_("Only the organisation itself builds its reports."))
-    mine = {owner_field: owner, "requested_by": membership.user}
+    mine = {owner_field: owner, "requested_by": membership.user, **(fields or {})}
     job = model.objects.filter(**mine, status=model.Status.PENDING).first()
     if job is None:
         job = model.objects.create(**mine, language=translation.get_language() or "en")

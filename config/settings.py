@@ -120,6 +120,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
+# Task modules other than an app's `tasks.py`, which workers find by themselves.
+CELERY_IMPORTS = ["awards.events"]
 # Periodic work, run by `celery beat`: each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     "survey-method-checks": {
@@ -229,8 +231,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
 
-# Benchmarks: the fewest organisations a figure may describe (the scheme's rule is 5).
-BENCHMARK_MIN_ORGANISATIONS = env.int("BENCHMARK_MIN_ORGANISATIONS", default=5)
+# Benchmarks: the fewest organisations a figure may describe. The standard's rule (5) applies
+# when unset; the setting may only raise it, never lower it.
+BENCHMARK_MIN_ORGANISATIONS = env.int("BENCHMARK_MIN_ORGANISATIONS", default=None)
 
 # Public forms are rate limited per address (django-ratelimit, counted in the cache).
 # Behind a proxy, name the request header that carries the client's address, e.g.
@@ -281,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `kind` or a `status`; each gets its own named enum.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "BenchmarkComparisonKindEnum": "benchmarking.serializers.COMPARISON_KINDS",
         "EvidenceKindEnum": "assessments.models.Evidence.Kind",
         "SelfAssessmentStatusEnum": "assessments.models.SelfAssessment.Status",
         "ActionStatusEnum": "assessments.models.Action.Status",
@@ -302,6 +306,9 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certification.models.Certificate.Status",
         "DecisionKindEnum": "certification.models.Decision.Kind",
         "CertificateEventKindEnum": "certification.models.CertificateEvent.Kind",
+        "AwardCategoryKindEnum": "awards.models.Category.Kind",
+        "AwardCategoryLevelEnum": "awards.models.Category.Level",
+        "AwardResultPlaceEnum": "awards.models.Result.Place",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

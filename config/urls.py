@@ -11,6 +11,11 @@ from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessments_api
+from awards import api as awards_api
+from awards import api_results as awards_results_api
+from awards import api_sharing as awards_sharing_api
+from benchmarking import api as benchmarking_api
+from benchmarking import api_dashboards, api_statistics
 from certification import api as certification_api
 from certification import api_engagements as engagements_api
 from certification import register_api
@@ -31,6 +36,8 @@ router.register("actions", assessments_api.ActionViewSet)
 router.register("surveys", surveys_api.SurveyViewSet)
 router.register("survey-responses", surveys_api.ResponseViewSet)
 router.register("survey-imports", surveys_api.ImportJobViewSet)
+router.register("benchmarks", benchmarking_api.BenchmarkViewSet, basename="benchmark")
+router.register("sector-figures", benchmarking_api.SectorFigureViewSet)
 router.register(
     "certification-bodies", certification_api.CertificationBodyViewSet, basename="certificationbody"
 )
@@ -44,6 +51,10 @@ router.register("finding-actions", engagements_api.FindingActionViewSet)
 router.register("decisions", engagements_api.DecisionViewSet)
 router.register("certificates", engagements_api.CertificateViewSet)
 router.register("regulator-consents", certification_api.RegulatorConsentViewSet)
+router.register("award-cycles", awards_api.AwardCycleViewSet, basename="award-cycle")
+router.register("award-categories", awards_api.CategoryViewSet, basename="award-category")
+router.register("case-studies", awards_sharing_api.CaseStudyViewSet)
+router.register("award-results", awards_results_api.AwardResultViewSet, basename="award-result")
 router.register(
     "register/certificates",
     register_api.RegisterCertificateViewSet,
@@ -82,8 +93,43 @@ if settings.REDIS_URL:
     )
 
 urlpatterns = [
+    path(
+        "api/dashboards/consistency/",
+        api_statistics.ConsistencyView.as_view(),
+        name="api-dashboard-consistency",
+    ),
+    path(
+        "api/dashboards/effectiveness/",
+        api_statistics.EffectivenessView.as_view(),
+        name="api-dashboard-effectiveness",
+    ),
     path("api/", include(router.urls)),
     path("api/me/", organisations_api.MeView.as_view(), name="api-me"),
+    path(
+        "api/dashboards/take-up/",
+        api_dashboards.TakeUpView.as_view(),
+        name="api-dashboard-take-up",
+    ),
+    path(
+        "api/dashboards/certifications/",
+        api_dashboards.CertificationsView.as_view(),
+        name="api-dashboard-certifications",
+    ),
+    path(
+        "api/dashboards/pipeline/",
+        api_dashboards.PipelineView.as_view(),
+        name="api-dashboard-pipeline",
+    ),
+    path(
+        "api/dashboards/satisfaction/",
+        api_dashboards.SatisfactionView.as_view(),
+        name="api-dashboard-satisfaction",
+    ),
+    path(
+        "api/dashboards/departments/",
+        api_dashboards.DepartmentsView.as_view(),
+        name="api-dashboard-departments",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthCheckView.as_view(checks=health_checks), name="health"),
@@ -102,7 +148,9 @@ urlpatterns += i18n_patterns(
     path("reliance/", include("certification.reliance_urls")),
     path("s/", include(hosted_urls.public)),
     path("certification/", include("certification.urls")),
+    path("benchmarks/reports/", include("benchmarking.report_urls")),
     path("benchmarks/", include("benchmarking.urls")),
+    path("awards/", include("awards.urls")),
     path("notifications/", include("organisations.notification_urls")),
     path("register/", include("certification.register_urls")),
     path("certificates/", include("certification.certificate_urls")),

@@ -12,6 +12,7 @@ def navigation(request):
     items = [
         (_("The standard"), reverse("standard:index")),
         (_("Public register"), reverse("register:index")),
+        (_("Awards"), reverse("awards:index")),
     ]
     if membership is not None:
         items.insert(0, (_("Home"), reverse("home")))
@@ -31,6 +32,10 @@ def navigation(request):
             Organisation.Kind.SCHEME_UNIT,
         ):
             items.append((_("Surveys"), reverse("surveys:index")))
+        if membership.organisation.kind == Organisation.Kind.APPLICANT:
+            items.append((_("Benchmarks"), reverse("benchmarking:index")))
+        if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
+            items.append((_("Dashboards"), reverse("benchmarking:dashboard_take_up")))
         items.append(
             (_("Organisation"), reverse("organisation_detail", args=[membership.organisation_id]))
         )

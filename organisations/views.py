@@ -25,7 +25,7 @@ from .forms import (
     apply_errors,
 )
 from .middleware import SESSION_KEY
-from .models import Invitation, Membership, Organisation, Site
+from .models import Invitation, Membership, Organisation, Role, Site
 from .policy import acts_for, get_visible_or_404, relied_on_organisations
 
 
@@ -70,6 +70,10 @@ def home(request):
     )
     if organisation.kind == Organisation.Kind.APPLICANT:
         context.update(_self_assessment_progress(organisation))
+        context["writes_case_studies"] = membership.role in (
+            Role.APPLICANT_ADMIN,
+            Role.APPLICANT_EDITOR,
+        )
     if organisation.kind == Organisation.Kind.CERTIFICATION_BODY:
         from certification.selectors import body_to_do
 

@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404, redirect, render
 
+from awards.case_studies import published_for_element
+
 from .forms import CompareForm
 from .models import Criterion, Level
 from .selectors import (
@@ -57,6 +59,7 @@ def element(request, version, code):
         "sector_guidance": shown,
         "sectors": [g.sector for g in guidance],
         "chosen_sector": chosen,
+        "case_studies": published_for_element(element),
     }
     return render(request, "standard/element.html", context)
 

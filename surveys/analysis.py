@@ -10,6 +10,7 @@ tests, regressions) comes from SciPy or statsmodels; this module only combines t
 keeps it in Django's cache for as long as the responses stay the same.
 """
 
+import functools
 from itertools import combinations
 from math import factorial, isfinite
 
@@ -103,6 +104,13 @@ def _fewer_than(minimum: int) -> str:
 # Intervals ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def t_critical(df: int) -> float:
+    """The t quantile of a two-sided 95% interval. Kept per degrees of freedom: a page
+    of many intervals would otherwise spend its time in scipy's distribution machinery."""
+    return float(stats.t.ppf((1 + CONFIDENCE) / 2, df))
+
+
 def mean_interval(mean: float, sd: float, n: int, population: int | None = None):
     """The 95% t interval of a mean, narrowed by the finite population correction."""
     if n < 2:
@@ -110,8 +118,8 @@ def mean_interval(mean: float, sd: float, n: int, population: int | None = None)
     scale = sd / n**0.5 * population_correction(n, population)
     if scale == 0:
         return mean, mean
-    low, high = stats.t.interval(CONFIDENCE, n - 1, loc=mean, scale=scale)
-    return float(low), float(high)
+    margin = t_critical(n - 1) * scale
+    return float(mean - margin), float(mean + margin)
 
 
 def share_interval(satisfied: int, n: int, population: int | None = None):

@@ -29,14 +29,18 @@ def load(rng, *, today: date | None = None) -> None:
     for index, admin in enumerate(admins.order_by("organisation__name")):
         quality = generator.normal(0, 0.35)
         if index % 3 == 0:
-            _survey(admin, generator, today.year - 1, today - timedelta(days=395), quality - 0.15)
-        _survey(admin, generator, today.year, today - timedelta(days=30), quality)
+            survey_with_responses(
+                admin, generator, today.year - 1, today - timedelta(days=395), quality - 0.15
+            )
+        survey_with_responses(admin, generator, today.year, today - timedelta(days=30), quality)
 
 
-def _survey(admin, generator, year, fieldwork_end, quality):
+def survey_with_responses(admin, generator, year, fieldwork_end, quality, organisation=None):
+    """A survey of `organisation` (the admin's own, or one of its units) that meets the
+    method, with answers drawn around `quality`."""
     survey = services.survey_create(
         membership=admin,
-        organisation=admin.organisation,
+        organisation=organisation or admin.organisation,
         data=services.SurveyInput(
             title=f"Customer satisfaction survey {year}",
             period_start=date(year - 1, 4, 1),

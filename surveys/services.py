@@ -447,19 +447,22 @@ def score_summary(responses) -> dict:
 
 def survey_responses_changed(*, survey: Survey) -> None:
     """Call in the same transaction as any change to a survey's responses: the summary,
-    the count, the data version and the method check follow."""
+    the count, the data version and the method check follow, then the sector's benchmarks."""
+    was_counted = survey.method_meets
     summary = score_summary(Response.objects.filter(survey=survey))
     Survey.objects.filter(pk=survey.pk).update(
         summary=summary, response_count=summary["total"], data_version=F("data_version") + 1
     )
     survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
     survey_method_refresh(survey=survey)
+    _benchmarks_follow(survey, was_counted)
 
 
 def survey_response_added(*, survey: Survey, response: Response) -> None:
     """Call in the same transaction as storing one response, with the survey locked
     (`select_for_update`): the summary takes the new answers in without reading the
     other responses again, so answering stays quick in a large survey."""
+    was_counted = survey.method_meets
     summary = dict(survey.summary or {"total": 0})
     summary["total"] = summary.get("total", 0) + 1
     for column in SCORE_COLUMNS:
@@ -471,6 +474,22 @@ def survey_response_added(*, survey: Survey, response: Response) -> None:
     )
     survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
     survey_method_refresh(survey=survey)
+    _benchmarks_follow(survey, was_counted, debounce=True)
+
+
+def _benchmarks_follow(survey: Survey, was_counted: bool | None, debounce: bool = False) -> None:
+    """Benchmarks count only surveys that meet the method: the sector's are worked out
+    again when this survey counts, or counted until now."""
+    # Benchmarking builds on surveys, so it is imported here rather than at the top.
+    from benchmarking.models import Refresh
+    from benchmarking.services import benchmarks_refresh_soon
+
+    if was_counted or survey.method_meets:
+        benchmarks_refresh_soon(
+            sector_id=survey.organisation.sector_id,
+            trigger=Refresh.Trigger.IMPORT,
+            debounce=debounce,
+        )
 
 
 def _with_answer(figures: dict | None, value: int) -> dict:

@@ -12,7 +12,7 @@ from organisations.models import Organisation
 from standard.selectors import current_standard
 from surveys.models import Mode, SamplingApproach, Survey
 
-from ..factories import OrganisationFactory
+from ..factories import OrganisationFactory, UserFactory
 
 MEASURES = [measure.value for measure in Measure]
 
@@ -39,6 +39,7 @@ def scored_survey(standard):
     """A survey of `organisation` whose fieldwork ended in `year`, meeting the method
     unless `meets=False`, with the summary `summary_of(means)`. A single number for
     `means` gives every measure that mean."""
+    author = UserFactory()
 
     def _make(organisation, *, year=2025, means=4.0, n=400, sd=0.9, meets=True, month=6):
         if not isinstance(means, dict):
@@ -61,6 +62,7 @@ def scored_survey(standard):
             method_meets=meets,
             response_count=n,
             summary=summary_of(means, n=n, sd=sd),
+            created_by=author,
         )
 
     return _make

@@ -49,7 +49,13 @@ KWARGS = {
     "importjob-retry:pk": lambda a: a.import_job.pk,
     "survey_reports:job:job_pk": lambda a: a.survey_report.pk,
     "survey_reports:download:job_pk": lambda a: a.survey_report.pk,
+    # An organisation's benchmark report (the API's; the pages take organisation_pk).
+    "benchmark-detail:pk": lambda a: a.applicant.pk,
+    "benchmark_reports:job:job_pk": lambda a: a.benchmark_report.pk,
+    "benchmark_reports:download:job_pk": lambda a: a.benchmark_report.pk,
     "format": lambda a: "json",
+    # A peer group of Alpha's sector: only Alpha's sector and the scheme unit reach it.
+    "peer_group_pk": lambda a: a.peer_group.pk,
     # Certification pages: Alpha's application, review under way, certificate and so on.
     "application_pk": lambda a: a.application.pk,
     "engagement_pk": lambda a: a.engagement.pk,
@@ -85,6 +91,29 @@ KWARGS = {
     "regulator_pk": lambda a: a.regulator.pk,
     "engagement_reports:job:job_pk": lambda a: a.engagement_report.pk,
     "engagement_reports:download:job_pk": lambda a: a.engagement_report.pk,
+    # Awards: a cycle still being prepared (the public sees none of it), its category in
+    # Alpha's sector with Alpha as a candidate, and a judging criterion.
+    "cycle_pk": lambda a: a.award_category.cycle_id,
+    "category_pk": lambda a: a.award_category.pk,
+    "judging_criterion_pk": lambda a: a.judging_criterion.pk,
+    "award-cycle-detail:pk": lambda a: a.award_category.cycle_id,
+    "award-category-detail:pk": lambda a: a.award_category.pk,
+    # Sharing practice: Alpha's draft case study, its ended beacon designation and an
+    # unpublished event it hosts (none of them public).
+    "case_study_pk": lambda a: a.case_study.pk,
+    "casestudy-detail:pk": lambda a: a.case_study.pk,
+    "casestudy-submit:pk": lambda a: a.case_study.pk,
+    "beacon_pk": lambda a: a.beacon.pk,
+    "event_pk": lambda a: a.event.pk,
+    # Judging and results: Alpha's nomination before a panel, a seat on it, a result
+    # recorded (not published) and a certificate of recognition of it.
+    "entry_pk": lambda a: a.award_entry.pk,
+    "panel_pk": lambda a: a.award_panel.pk,
+    "seat_pk": lambda a: a.award_panel.panel_judges.get().pk,
+    "year": lambda a: a.award_entry.category.cycle.year,
+    "result_pk": lambda a: a.award_result.pk,
+    "awards:recognition:job:job_pk": lambda a: a.recognition_job.pk,
+    "awards:recognition:download:job_pk": lambda a: a.recognition_job.pk,
 }
 
 # Routes the walk does not request as a second tenant, and why. Reviewed with each change.
@@ -108,6 +137,14 @@ EXEMPT = {
     "register:": "public register: anyone may read it without signing in, and it names "
     "certificate holders, their certificates and bodies by design; it shows nothing but what "
     "the register publishes (tests/certification/test_register.py).",
+    "awards:consent": "the nominee's emailed token is the secret; an unknown token answers "
+    "404 (tests/awards/test_nominations.py).",
+    "awards:winners": "published award results are public by design; an unpublished year "
+    "answers 404 (tests/awards/test_results.py).",
+    "award-result-": "published award results as open data: the rows of the winners' pages "
+    "(tests/awards/test_results.py).",
+    "awards:registration_cancel": "the confirmation email's token is the secret; an unknown "
+    "token answers 404 (tests/awards/test_events.py).",
     "register-certificate-": "public register as open data (the API's list): the same rows as "
     "the register's pages (tests/certification/test_register.py).",
 }
@@ -190,7 +227,14 @@ def alpha_names(alpha):
         "Alpha conflict details",
         "Alpha notification subject",
         "Alpha decision reasons",
+        "Alpha Mobile Libraries",
         alpha.certificate.number,
+        "Alpha award reason",
+        "Alpha case study title",
+        "Alpha beacon reason",
+        "Alpha event title",
+        "Alpha Nominee Team",
+        "Alpha award result reasons",
     ]
 
 
@@ -271,7 +315,180 @@ def alpha_reports(alpha, standard_2026, settings, tmp_path):
             reasons="Alpha decision reasons",
         )
     alpha.certificate.refresh_from_db()
+    # Benchmarking: a peer group of Alpha's sector, which Alpha has joined.
+    from benchmarking.models import PeerGroup, PeerGroupMember
+
+    alpha.peer_group = PeerGroup.objects.create(
+        sector=alpha.applicant.sector, name="Alpha Mobile Libraries"
+    )
+    PeerGroupMember.objects.create(
+        peer_group=alpha.peer_group, organisation=alpha.applicant, joined_by=admin.user
+    )
+    # A finished benchmark report PDF of Alpha's.
+    from benchmarking.models import ReportJob as BenchmarkReportJob
+
+    alpha.benchmark_report = BenchmarkReportJob.objects.create(
+        organisation=alpha.applicant,
+        year=2025,
+        requested_by=admin.user,
+        status=BenchmarkReportJob.Status.DONE,
+        progress=100,
+    )
+    alpha.benchmark_report.file.save("alpha-benchmark-report.pdf", ContentFile(b"%PDF-1.7 Alpha"))
+    _alpha_award_category(alpha)
+    _alpha_sharing(alpha)
+    _alpha_judging(alpha)
     return alpha
+
+
+def _alpha_award_category(alpha):
+    """An award cycle being prepared, with a judging criterion and a category of Alpha's
+    sector whose shortlist names Alpha."""
+    import datetime
+
+    from django.utils import timezone
+
+    from awards.models import AwardCycle, Candidate, Category, JudgingCriterion
+    from standard.selectors import current_standard
+
+    opens = timezone.localdate() + datetime.timedelta(days=60)
+    cycle = AwardCycle.objects.create(
+        year=opens.year + 5,
+        title="Awards being prepared",
+        nominations_open=opens,
+        nominations_close=opens + datetime.timedelta(days=30),
+        judging_ends=opens + datetime.timedelta(days=60),
+    )
+    alpha.judging_criterion = JudgingCriterion.objects.create(
+        cycle=cycle, title="Impact", description="What changed for customers."
+    )
+    alpha.award_category = Category.objects.create(
+        cycle=cycle,
+        criterion=current_standard().criteria.get(slug="timeliness"),
+        sector=alpha.applicant.sector,
+        kind=Category.Kind.BEST,
+        level=Category.Level.ORGANISATION,
+    )
+    Candidate.objects.create(
+        category=alpha.award_category,
+        organisation=alpha.applicant,
+        rank=1,
+        score=2.5,
+        reasons=["Alpha award reason"],
+        computed_at=timezone.now(),
+    )
+
+
+def _alpha_judging(alpha):
+    """A past cycle's team category in Alpha's sector with Alpha's nomination before a
+    panel (one judge, from elsewhere), a result recorded but not published, and a built
+    certificate of recognition of it."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from awards.models import (
+        AwardCycle,
+        Category,
+        Entry,
+        Panel,
+        PanelJudge,
+        RecognitionJob,
+        Result,
+    )
+    from standard.selectors import current_standard
+
+    from ..factories import OrganisationFactory
+
+    cycle = AwardCycle.objects.create(
+        year=2000,
+        title="Awards 2000",
+        nominations_open=datetime.date(2000, 1, 10),
+        nominations_close=datetime.date(2000, 3, 10),
+        judging_ends=datetime.date(2000, 5, 10),
+    )
+    category = Category.objects.create(
+        cycle=cycle,
+        criterion=current_standard().criteria.get(slug="delivery"),
+        sector=alpha.applicant.sector,
+        kind=Category.Kind.BEST,
+        level=Category.Level.TEAM,
+    )
+    admin = alpha[Role.APPLICANT_ADMIN]
+    alpha.award_entry = Entry.objects.create(
+        category=category,
+        organisation=alpha.applicant,
+        source=Entry.Source.NOMINATION,
+        status=Entry.Status.SUBMITTED,
+        nominee_name="Alpha Nominee Team",
+        nominee_email="team@alpha.example",
+        statement="Alpha nomination statement",
+        consent_token="alpha-consent-token",
+        nominated_by=admin,
+    )
+    alpha.award_panel = Panel.objects.create(cycle=cycle, name="Walk panel")
+    alpha.award_panel.categories.add(category)
+    judges = OrganisationFactory(name="Walk Judges")
+    PanelJudge.objects.create(
+        panel=alpha.award_panel,
+        judge=member(judges, Role.APPLICANT_EDITOR, email="judge@walk.example"),
+        chair=True,
+    )
+    alpha.award_result = Result.objects.create(
+        category=category,
+        entry=alpha.award_entry,
+        place=Result.Place.WINNER,
+        reasons="Alpha award result reasons",
+        recorded_by=admin,
+    )
+    alpha.recognition_job = RecognitionJob.objects.create(
+        result=alpha.award_result,
+        requested_by=admin.user,
+        status=RecognitionJob.Status.DONE,
+        progress=100,
+    )
+    alpha.recognition_job.file.save("alpha-recognition.pdf", ContentFile(b"%PDF-1.7 Alpha"))
+
+
+def _alpha_sharing(alpha):
+    """A draft case study of Alpha's, a beacon designation of Alpha's that ended early,
+    and an unpublished event Alpha hosts."""
+    import datetime
+
+    from django.utils import timezone
+
+    from awards.models import Beacon, CaseStudy, Event
+    from standard.selectors import current_standard
+
+    admin = alpha[Role.APPLICANT_ADMIN]
+    timeliness = current_standard().criteria.get(slug="timeliness")
+    alpha.case_study = CaseStudy.objects.create(
+        organisation=alpha.applicant,
+        criterion=timeliness,
+        title="Alpha case study title",
+        summary="Alpha case study summary",
+        body="Alpha case study body",
+        written_by=admin,
+    )
+    today = timezone.localdate()
+    alpha.beacon = Beacon.objects.create(
+        organisation=alpha.applicant,
+        criterion=timeliness,
+        reason="Alpha beacon reason",
+        designated_by=admin,
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=700),
+        ended_early_on=today,
+    )
+    alpha.event = Event.objects.create(
+        kind=Event.Kind.SHARING_DAY,
+        title="Alpha event title",
+        description="Alpha event description",
+        starts_at=timezone.now() + datetime.timedelta(days=30),
+        location="Alpha Civic Centre",
+        capacity=10,
+        host=alpha.applicant,
+    )
 
 
 def _alpha_survey(alpha, admin):

@@ -329,6 +329,8 @@ class Loader:
         self.self_assessments()
         self.surveys()
         self.certification()
+        self.benchmarks()
+        self.awards()
 
     def self_assessments(self):
         from assessments import demo
@@ -357,6 +359,18 @@ class Loader:
 
         if current_standard() is not None:
             demo.load(self.rng, self.organisations)
+
+    def benchmarks(self):
+        from benchmarking import demo
+        from standard.selectors import current_standard
+
+        if current_standard() is not None:
+            demo.load(self.rng)  # after surveys and certificates: it works out the figures
+
+    def awards(self):
+        from awards import demo
+
+        demo.load()
 
     def organisation(self, name, kind, **fields):
         organisation = Organisation(name=name, kind=kind, **fields)
