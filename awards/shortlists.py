@@ -30,7 +30,7 @@ from assessments.levels import criterion_result
 from assessments.models import RatingValue
 from benchmarking.models import Measure, OrganisationScore, SectorFigure
 from certification.models import Certificate, Engagement, Finding
-from certification.reliance import _AssessedElements, _ElementRow
+from certification.reliance import AssessedElements, ElementRow
 from standard.models import Level, Standard
 from surveys.analysis import mean_change, mean_interval
 
@@ -63,7 +63,7 @@ class Assessment:
     engagement_id: int
     on: object  # the assessment's last day
     standard_id: int
-    ratings: dict[_ElementRow, str] = field(default_factory=dict)
+    ratings: dict[ElementRow, str] = field(default_factory=dict)
 
     @property
     def average_points(self) -> float:
@@ -134,7 +134,7 @@ def _assessments(criterion, organisation_ids: list[int]) -> dict[int, list[Asses
     owners: dict[int, int] = {}
     for owner, engagement, on, standard, element, code, rating in rows:
         assessment = by_engagement.setdefault(engagement, Assessment(engagement, on, standard))
-        assessment.ratings[_ElementRow(element, code)] = rating
+        assessment.ratings[ElementRow(element, code)] = rating
         owners[engagement] = owner
     result: dict[int, list[Assessment]] = {}
     for engagement, assessment in by_engagement.items():
@@ -183,7 +183,7 @@ def _best(category, holders, assessments, scores) -> list[Ranked]:
         score = (scores.get(organisation_id) or [None])[0]
         top_quarter = _in_upper_quartile(score, category.sector_id)
         level = criterion_result(
-            _AssessedElements(list(latest.ratings)),
+            AssessedElements(list(latest.ratings)),
             latest.ratings,
             standards[latest.standard_id],
             survey_in_upper_quartile=top_quarter,

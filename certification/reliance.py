@@ -221,38 +221,38 @@ def _open_actions(membership: Membership, ids: list[int]) -> dict[int, list]:
     return by_holder
 
 
-class _ElementRow(NamedTuple):
+class ElementRow(NamedTuple):
     pk: int
     code: str
 
 
-class _AssessedElements:
+class AssessedElements:
     """A criterion narrowed to the elements an engagement assessed, shaped as
     `levels.criterion_result` reads one (`criterion.elements.all()`, each with a
     `code`), so that the standard's own pass rule judges exactly those."""
 
-    def __init__(self, elements: list[_ElementRow]):
+    def __init__(self, elements: list[ElementRow]):
         self._elements = elements
 
     @property
     def elements(self):
         return self
 
-    def all(self) -> list[_ElementRow]:
+    def all(self) -> list[ElementRow]:
         return self._elements
 
 
-def standard_criteria(standard) -> list[tuple[Criterion, list[_ElementRow]]]:
+def standard_criteria(standard) -> list[tuple[Criterion, list[ElementRow]]]:
     """The standard's criteria, in order, each with its elements as plain rows (many
     organisations' findings are matched against them), read once."""
     criteria = Criterion.objects.filter(standard=standard).order_by("number")
-    elements: dict[int, list[_ElementRow]] = {c.pk: [] for c in criteria}
+    elements: dict[int, list[ElementRow]] = {c.pk: [] for c in criteria}
     for criterion_id, pk, code in (
         Element.objects.filter(criterion__standard=standard)
         .order_by("position")
         .values_list("criterion_id", "pk", "code")
     ):
-        elements[criterion_id].append(_ElementRow(pk, code))
+        elements[criterion_id].append(ElementRow(pk, code))
     return [(criterion, elements[criterion.pk]) for criterion in criteria]
 
 
@@ -278,7 +278,7 @@ def criterion_outcomes(
             counts[rating] += 1
         met = None
         if assessed:
-            result = criterion_result(_AssessedElements(assessed), ratings, standard)
+            result = criterion_result(AssessedElements(assessed), ratings, standard)
             met = result.level != Level.DEVELOPING
         outcomes.append(
             CriterionOutcome(
