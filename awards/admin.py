@@ -4,33 +4,15 @@ nothing published changes)."""
 
 from django.contrib import admin
 
+from certification.admin import ReadOnlyAdmin, ReadOnlyMixin
+
 from .models import AwardCycle, Candidate, Category, JudgingCriterion
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class JudgingCriterionInline(admin.TabularInline):
+class JudgingCriterionInline(ReadOnlyMixin, admin.TabularInline):
     model = JudgingCriterion
     fields = ["position", "title", "weight", "max_score"]
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AwardCycle)

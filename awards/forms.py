@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin, date_field
+from organisations.forms import GDSFormMixin, date_field, whole_number_input
 from organisations.models import Sector
 from standard.models import Criterion
 from standard.selectors import current_standard
@@ -17,6 +17,7 @@ class CycleForm(GDSFormMixin, forms.Form):
         label=_("Year"),
         min_value=2000,
         max_value=2100,
+        widget=whole_number_input(4),
         error_messages={
             "required": _("Enter the year of the awards."),
             "invalid": _("The year must be a number, like 2027."),
@@ -56,6 +57,7 @@ class JudgingCriterionForm(GDSFormMixin, forms.Form):
         min_value=1,
         max_value=10,
         initial=1,
+        widget=whole_number_input(2),
         help_text=_("How much this criterion counts against the others, from 1 to 10."),
         error_messages={
             "required": _("Enter a weight."),
@@ -69,6 +71,7 @@ class JudgingCriterionForm(GDSFormMixin, forms.Form):
         min_value=1,
         max_value=100,
         initial=5,
+        widget=whole_number_input(3),
         error_messages={
             "required": _("Enter the highest score a judge may give."),
             "invalid": _("The highest score must be a whole number."),

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin
+from organisations.forms import GDSFormMixin, whole_number_input
 
 from .models import AwardCycle, Category, Result
 
@@ -157,7 +157,7 @@ class ScoreForm(GDSFormMixin, forms.Form):
                 min_value=0,
                 max_value=criterion.max_score,
                 initial=given.score if given else None,
-                widget=forms.NumberInput(attrs={"class": "govuk-input--width-2"}),
+                widget=whole_number_input(3),
                 error_messages={
                     "required": _("Give a score for %(title)s.") % {"title": criterion.title},
                     "invalid": _("The score must be a whole number."),

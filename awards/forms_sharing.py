@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin, date_field
+from organisations.forms import GDSFormMixin, date_field, whole_number_input
 from organisations.models import Organisation
 from standard.models import Criterion, Element
 
@@ -204,6 +204,7 @@ class EventForm(GDSFormMixin, forms.Form):
         label=_("Places"),
         min_value=1,
         max_value=100000,
+        widget=whole_number_input(10),
         error_messages={
             "required": _("Enter the number of places."),
             "invalid": _("The number of places must be a whole number."),

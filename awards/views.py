@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from organisations.forms import apply_errors
 from organisations.policy import visible_organisations
-from organisations.views import scheme_required
+from organisations.views import form_page, posted, scheme_required
 
 from . import case_studies, judging, nominations, results, selectors, services
 from .forms import (
@@ -22,22 +22,6 @@ from .forms import (
     UsualCategoriesForm,
 )
 from .models import AwardCycle, CaseStudy, Category, JudgingCriterion
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(request, form, *, title, back_url, caption="", lead=""):
-    context = {
-        "form": form,
-        "page_title": title,
-        "caption": caption,
-        "lead": lead,
-        "back_url": back_url,
-        "back_text": _("Back"),
-    }
-    return render(request, "form_page.html", context)
 
 
 def _optional_url(name: str, *args) -> str | None:
@@ -142,7 +126,7 @@ def _cycle_input(form) -> services.CycleInput:
 def cycle_create(request):
     if not selectors.can_run_awards(request.membership):
         return redirect("awards:cycles")
-    form = CycleForm(_posted(request))
+    form = CycleForm(posted(request))
     if form.is_valid():
         try:
             cycle = services.cycle_create(membership=request.membership, data=_cycle_input(form))
@@ -151,7 +135,7 @@ def cycle_create(request):
         else:
             messages.success(request, _("The cycle has been set up. Now add its judging criteria."))
             return redirect("awards:cycle", cycle.pk)
-    return _form_page(
+    return form_page(
         request, form, title=_("Set up an award cycle"), back_url=reverse("awards:cycles")
     )
 
@@ -179,7 +163,7 @@ def cycle_edit(request, cycle_pk):
     if not selectors.can_run_awards(request.membership):
         return redirect(back)
     initial = {name: getattr(cycle, name) for name in CycleForm.base_fields}
-    form = CycleForm(_posted(request), initial=initial)
+    form = CycleForm(posted(request), initial=initial)
     if form.is_valid():
         try:
             services.cycle_update(
@@ -190,9 +174,7 @@ def cycle_edit(request, cycle_pk):
         else:
             messages.success(request, _("The cycle has been changed."))
             return redirect(back)
-    return _form_page(
-        request, form, title=_("Change the cycle"), caption=cycle.title, back_url=back
-    )
+    return form_page(request, form, title=_("Change the cycle"), caption=cycle.title, back_url=back)
 
 
 # Judging criteria -----------------------------------------------------------------------
@@ -208,7 +190,7 @@ def judging_criterion_add(request, cycle_pk):
     back = reverse("awards:cycle", args=[cycle.pk])
     if not selectors.can_run_awards(request.membership):
         return redirect(back)
-    form = JudgingCriterionForm(_posted(request))
+    form = JudgingCriterionForm(posted(request))
     if form.is_valid():
         try:
             services.judging_criterion_add(
@@ -219,7 +201,7 @@ def judging_criterion_add(request, cycle_pk):
         else:
             messages.success(request, _("The judging criterion has been added."))
             return redirect(back)
-    return _form_page(
+    return form_page(
         request, form, title=_("Add a judging criterion"), caption=cycle.title, back_url=back
     )
 
@@ -231,7 +213,7 @@ def judging_criterion_edit(request, cycle_pk, judging_criterion_pk):
     if not selectors.can_run_awards(request.membership):
         return redirect(back)
     initial = {name: getattr(criterion, name) for name in JudgingCriterionForm.base_fields}
-    form = JudgingCriterionForm(_posted(request), initial=initial)
+    form = JudgingCriterionForm(posted(request), initial=initial)
     if form.is_valid():
         try:
             services.judging_criterion_update(
@@ -242,7 +224,7 @@ def judging_criterion_edit(request, cycle_pk, judging_criterion_pk):
         else:
             messages.success(request, _("The judging criterion has been changed."))
             return redirect(back)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Change a judging criterion"),
@@ -273,7 +255,7 @@ def category_add(request, cycle_pk):
     back = reverse("awards:cycle", args=[cycle.pk])
     if not selectors.can_run_awards(request.membership):
         return redirect(back)
-    form = CategoryForm(_posted(request))
+    form = CategoryForm(posted(request))
     if form.is_valid():
         try:
             category = services.category_create(
@@ -284,7 +266,7 @@ def category_add(request, cycle_pk):
         else:
             messages.success(request, _("The category has been added."))
             return redirect("awards:category", category.pk)
-    return _form_page(request, form, title=_("Add a category"), caption=cycle.title, back_url=back)
+    return form_page(request, form, title=_("Add a category"), caption=cycle.title, back_url=back)
 
 
 @scheme_required
@@ -293,7 +275,7 @@ def categories_usual(request, cycle_pk):
     back = reverse("awards:cycle", args=[cycle.pk])
     if not selectors.can_run_awards(request.membership):
         return redirect(back)
-    form = UsualCategoriesForm(_posted(request))
+    form = UsualCategoriesForm(posted(request))
     if form.is_valid():
         try:
             created = services.categories_create_usual(
@@ -308,7 +290,7 @@ def categories_usual(request, cycle_pk):
                 request, _("%(n)s categories have been created.") % {"n": len(created)}
             )
             return redirect(back)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Create the usual categories"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from certification.register import too_many_requests
 from organisations.forms import apply_errors
-from organisations.views import membership_required
+from organisations.views import membership_required, posted
 
 from . import nominations
 from .forms_judging import ConsentForm, NominationForm
@@ -95,7 +95,7 @@ def consent(request, token):
     entry = nominations.entry_for_consent(token)
     if entry is None:
         raise Http404
-    form = ConsentForm(request.POST if request.method == "POST" else None)
+    form = ConsentForm(posted(request))
     if request.method == "POST":
         if too_many_requests(request, group="award-consent", rate=CONSENT_RATE):
             return render(request, "awards/consent_too_many.html", status=429)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from certification.register import clean_text, too_many_requests
 from organisations.forms import apply_errors
 from organisations.models import Sector
+from organisations.views import posted
 
 from . import beacons, case_studies, events
 from .forms_sharing import RegistrationForm
@@ -125,7 +126,7 @@ def _event_or_404(event_pk):
 @_rate_limited
 def event(request, event_pk):
     event = _event_or_404(event_pk)
-    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    form = RegistrationForm(posted(request))
     if request.method == "POST":
         if too_many_requests(request, group="awards-registration", rate=REGISTRATION_RATE):
             return _too_many(request)

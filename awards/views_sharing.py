@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from organisations.forms import apply_errors
 from organisations.models import Organisation, Role
 from organisations.policy import get_visible_or_404
-from organisations.views import membership_required, scheme_required
+from organisations.views import (
+    applicant_required,
+    form_page,
+    membership_required,
+    posted,
+    scheme_required,
+)
 from standard.selectors import current_standard
 
 from . import beacons, case_studies, events
@@ -28,22 +34,6 @@ from .forms_sharing import BeaconForm, CaseStudyForm, EndForm, EventForm, Review
 from .models import Beacon, CaseStudy, Event
 
 FORM_METHODS = ["GET", "HEAD", "POST"]
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(request, form, *, title, back_url, caption="", lead=""):
-    context = {
-        "form": form,
-        "page_title": title,
-        "caption": caption,
-        "lead": lead,
-        "back_url": back_url,
-        "back_text": _("Back"),
-    }
-    return render(request, "form_page.html", context)
 
 
 def scheme_admin_required(view):
@@ -54,17 +44,6 @@ def scheme_admin_required(view):
     def wrapper(request, *args, **kwargs):
         if request.membership.role != Role.SCHEME_ADMIN:
             raise PermissionDenied(_("Only scheme administrators can do this."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def applicant_required(view):
-    @wraps(view)
-    @membership_required
-    def wrapper(request, *args, **kwargs):
-        if request.membership.organisation.kind != Organisation.Kind.APPLICANT:
-            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -116,7 +95,7 @@ def case_study_create(request):
     standard = current_standard()
     if standard is None:
         raise Http404
-    form = CaseStudyForm(_posted(request), standard=standard)
+    form = CaseStudyForm(posted(request), standard=standard)
     if request.method == "POST" and form.is_valid():
         try:
             case_study = case_studies.case_study_create(membership=membership, data=_input(form))
@@ -125,7 +104,7 @@ def case_study_create(request):
         else:
             messages.success(request, _("Your draft is saved. Submit it when it is ready."))
             return redirect("awards:case_study_draft", case_study.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Write a case study"),
@@ -167,7 +146,7 @@ def case_study_edit(request, case_study_pk):
         "body": case_study.body,
         "contact": case_study.contact,
     }
-    form = CaseStudyForm(_posted(request), initial=initial, standard=case_study.criterion.standard)
+    form = CaseStudyForm(posted(request), initial=initial, standard=case_study.criterion.standard)
     form.helper.inputs[0].value = _("Save changes")
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +158,7 @@ def case_study_edit(request, case_study_pk):
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("awards:case_study_draft", case_study.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Change the case study"),
@@ -226,7 +205,7 @@ def case_study_review(request, case_study_pk):
     )
     if request.method == "POST" and not can_review:
         raise PermissionDenied(_("This case study is not waiting for your decision."))
-    form = ReviewForm(_posted(request)) if can_review else None
+    form = ReviewForm(posted(request)) if can_review else None
     if form is not None and request.method == "POST" and form.is_valid():
         decide = (
             case_studies.case_study_approve
@@ -277,7 +256,7 @@ def beacon_designate(request):
     if standard is None:
         raise Http404
     form = BeaconForm(
-        _posted(request),
+        posted(request),
         organisations=beacons.candidate_organisations(),
         criteria=standard.criteria.order_by("number"),
     )
@@ -305,7 +284,7 @@ def beacon_designate(request):
                 },
             )
             return redirect("awards:beacon_admin")
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Designate a beacon"),
@@ -324,7 +303,7 @@ def beacon_end(request, beacon_pk):
     beacon = get_object_or_404(
         Beacon.objects.select_related("organisation", "criterion"), pk=beacon_pk
     )
-    form = EndForm(_posted(request))
+    form = EndForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             beacons.beacon_end(
@@ -335,7 +314,7 @@ def beacon_end(request, beacon_pk):
         else:
             messages.success(request, _("The designation has ended."))
             return redirect("awards:beacon_admin")
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("End the designation early"),
@@ -385,7 +364,7 @@ def event_admin(request):
 @require_http_methods(FORM_METHODS)
 @scheme_admin_required
 def event_create(request):
-    form = EventForm(_posted(request), hosts=_hosts())
+    form = EventForm(posted(request), hosts=_hosts())
     if request.method == "POST" and form.is_valid():
         try:
             event = events.event_create(membership=request.membership, data=_event_input(form))
@@ -394,7 +373,7 @@ def event_create(request):
         else:
             messages.success(request, _("The event is saved. Publish it when it is ready."))
             return redirect("awards:event_manage", event.pk)
-    return _form_page(
+    return form_page(
         request, form, title=_("Create an event"), back_url=reverse("awards:event_admin")
     )
 
@@ -403,7 +382,7 @@ def event_create(request):
 @scheme_admin_required
 def event_edit(request, event_pk):
     event = _event_or_404(event_pk)
-    form = EventForm(_posted(request), initial=EventForm.initial_for(event), hosts=_hosts())
+    form = EventForm(posted(request), initial=EventForm.initial_for(event), hosts=_hosts())
     form.helper.inputs[0].value = _("Save changes")
     if request.method == "POST" and form.is_valid():
         try:
@@ -413,7 +392,7 @@ def event_edit(request, event_pk):
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("awards:event_manage", event.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Change the event"),

@@ -18,12 +18,12 @@ from surveys.charts import (
     WIDTH,
     _axis,
     _tick_text,
+    row_chart_frame,
 )
 
 ROW_HEIGHT = 44
 BOX_HEIGHT = 24
 BAND_HEIGHT = 10
-AXIS_HEIGHT = 34
 
 
 def with_charts(report: dict) -> dict:
@@ -115,28 +115,15 @@ def position_chart(rows: list[dict]) -> dict:
                 value=f"{score:.1f}",
             )
         lines.append(line)
-    plot_height = len(lines) * ROW_HEIGHT + 8
+    axis = [{"x": x_at(tick), "text": _tick_text(tick)} for tick in ticks]
     return {
-        "width": WIDTH,
-        "height": plot_height + AXIS_HEIGHT,
-        "plot_left": LABEL_WIDTH,
-        "plot_right": LABEL_WIDTH + plot_width,
-        "plot_height": plot_height,
-        "value_x": WIDTH - 4,
+        **row_chart_frame(lines, row_height=ROW_HEIGHT, plot_width=plot_width, ticks=axis),
         "box_height": BOX_HEIGHT,
         "band_height": BAND_HEIGHT,
-        "ticks": [{"x": x_at(tick), "text": _tick_text(tick)} for tick in ticks],
-        "tick_y": plot_height + 22,
-        "rows": lines,
         "own_colour": BLUE,
         "band_colour": MID_GREY,
         "box_colour": DARK_GREY,
         "median_colour": BLACK,
-        "whisker_colour": BLACK,
-        "grid_colour": MID_GREY,
-        "text_colour": BLACK,
-        "muted_colour": DARK_GREY,
-        "font_size": FONT_SIZE,
     }
 
 

@@ -17,10 +17,10 @@ from surveys.charts import (
     WIDTH,
     _axis,
     _tick_text,
+    row_chart_frame,
 )
 
 BAR_HEIGHT = 22
-AXIS_HEIGHT = 34
 # Distinct GOV.UK colours for lines, each at least 3:1 against white; each line is also
 # named at its end beside a swatch, so that none is told apart by colour alone.
 LINE_COLOURS = [BLUE, RED, GREEN, "#4c2c92", BLACK, "#912b88", "#003078", DARK_GREY, "#6f72af"]
@@ -46,24 +46,11 @@ def bar_chart(rows: list[tuple[str, float, str]], *, suffix: str = "") -> dict:
                 "value": text,
             }
         )
-    plot_height = len(bars) * ROW_HEIGHT + 8
+    axis = [{"x": round(LABEL_WIDTH + t * scale, 1), "text": _tick_text(t, suffix)} for t in ticks]
     return {
-        "width": WIDTH,
-        "height": plot_height + AXIS_HEIGHT,
-        "plot_left": LABEL_WIDTH,
-        "plot_height": plot_height,
-        "value_x": WIDTH - 4,
+        **row_chart_frame(bars, row_height=ROW_HEIGHT, plot_width=plot_width, ticks=axis),
         "bar_height": BAR_HEIGHT,
-        "ticks": [
-            {"x": round(LABEL_WIDTH + t * scale, 1), "text": _tick_text(t, suffix)} for t in ticks
-        ],
-        "tick_y": plot_height + 22,
-        "rows": bars,
         "colour": BLUE,
-        "grid_colour": MID_GREY,
-        "text_colour": BLACK,
-        "muted_colour": DARK_GREY,
-        "font_size": FONT_SIZE,
     }
 
 

@@ -52,8 +52,12 @@ def _rated_findings(sector=None):
     ).exclude(rating="")
     if sector is not None:
         findings = findings.filter(engagement__application__applicant__sector=sector)
+    # A finding counts in the year its engagement was reported; failing that, the year it
+    # was last rated, and failing both, the year the engagement began (never unknown).
     return findings.annotate(
-        year=ExtractYear(Coalesce("engagement__reported_at", "updated_at")),
+        year=ExtractYear(
+            Coalesce("engagement__reported_at", "updated_at", "engagement__created_at")
+        ),
         sector_id=F("engagement__application__applicant__sector"),
         body_id=F("engagement__application__certification_body"),
         body=F("engagement__application__certification_body__name"),
@@ -352,14 +356,32 @@ def consistency_figure(by_element: pd.DataFrame, by_assessor: pd.DataFrame) -> d
 # In plain words -----------------------------------------------------------------------
 
 
-def _times(ratio: float) -> str:
+def _fractions() -> list[tuple[float, str]]:
+    return [
+        (1 / 3, _("a third as often as the other bodies")),
+        (1 / 4, _("a quarter as often as the other bodies")),
+        (1 / 5, _("a fifth as often as the other bodies")),
+        (1 / 10, _("a tenth as often as the other bodies")),
+    ]
+
+
+def _times(ratio: float | None) -> str:
+    """How often a body gives a rating against the other bodies, in words: a ratio well
+    below one reads as a fraction ("a third as often"), never as "0.0 times"."""
     if ratio is None:
         return _("although the other bodies never do")
     if 1.9 <= ratio < 2.1:
         return _("twice as often as the other bodies")
     if 0.45 <= ratio < 0.55:
         return _("half as often as the other bodies")
-    return _("%(ratio)s times as often as the other bodies") % {"ratio": f"{ratio:.1f}"}
+    if ratio < 0.45:
+        for value, words in _fractions():
+            if abs(ratio - value) <= value * 0.1:
+                return words
+        if ratio < 0.1:
+            return _("less than a tenth as often as the other bodies")
+    figure = f"{ratio:.2g}" if ratio < 0.45 else f"{ratio:.1f}"
+    return _("%(ratio)s times as often as the other bodies") % {"ratio": figure}
 
 
 def _p_text(p: float) -> str:
@@ -374,6 +396,17 @@ def comparison_statement(entry: dict) -> str:
         if entry["level"] == "criterion"
         else _("on element %(key)s (%(title)s)")
     ) % {"key": entry["key"], "title": entry["title"]}
+    if not largest["share"]:
+        return _(
+            "%(body)s never rates %(rating)s %(where)s, while the other bodies do in "
+            "%(others)s of their findings. This is unlikely to be chance (adjusted %(p)s)."
+        ) % {
+            "body": entry["body"],
+            "rating": str(RatingValue(largest["rating"]).label).lower(),
+            "where": where,
+            "others": f"{largest['others_share']:.0%}",
+            "p": _p_text(entry["p_adjusted"]),
+        }
     return _(
         "%(body)s rates %(rating)s %(times)s %(where)s: %(share)s of its findings against "
         "%(others)s. This is unlikely to be chance (adjusted %(p)s)."

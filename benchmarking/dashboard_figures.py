@@ -28,7 +28,10 @@ def dashboard_figures_refresh(*, sector: Sector | None, now: datetime.datetime) 
     minimum = minimum_organisations()
     years = set(by_element["year"]) | set(scores["year"]) | set(pairs["certified"])
     figures = []
-    for year in [ALL_YEARS, *sorted(int(year) for year in years)]:
+    # A year that cannot be known (a missing date) gets no figures of its own; its rows
+    # still count in all years.
+    known = sorted({int(year) for year in years if pd.notna(year)})
+    for year in [ALL_YEARS, *known]:
         consistency_data = consistency.consistency_figure(
             _in_year(by_element, year), _in_year(by_assessor, year)
         )

@@ -190,19 +190,38 @@ def _d_z_interval(t: float, n: int) -> tuple[float | None, float | None]:
         return None, None
 
 
+def _no_spread(differences: np.ndarray) -> bool:
+    """Whether the differences are all equal but for floating-point rounding (scores
+    on 0 to 100 worked out from means carry noise near 1e-14), where a t statistic or
+    d_z would be absurdly large rather than meaningful."""
+    scale = max(float(np.abs(differences).max(initial=0.0)), 1.0)
+    return bool(np.isclose(differences.std(ddof=1), 0.0, rtol=0.0, atol=1e-9 * scale))
+
+
 def paired_difference(before: np.ndarray, after: np.ndarray) -> dict:
-    """After less before, pair by pair: paired t-test, its interval and d_z."""
-    result = stats.ttest_rel(after, before)
-    interval = result.confidence_interval(CONFIDENCE)
+    """After less before, pair by pair: paired t-test, its interval and d_z. Where every
+    pair changed by the same amount there is no spread, so no test, interval or d_z,
+    and `same_change` is true."""
     differences = after - before
-    sd = float(differences.std(ddof=1))
-    d_z = float(differences.mean()) / sd if sd else float("nan")
-    d_low, d_high = _d_z_interval(float(result.statistic), len(differences))
-    return {
+    shared = {
         "pairs": len(differences),
         "before_mean": float(before.mean()),
         "after_mean": float(after.mean()),
         "difference": float(differences.mean()),
+    }
+    if _no_spread(differences):
+        return {
+            **shared,
+            **dict.fromkeys(["low", "high", "p", "d_z", "d_z_low", "d_z_high"]),
+            "same_change": True,
+        }
+    result = stats.ttest_rel(after, before)
+    interval = result.confidence_interval(CONFIDENCE)
+    d_z = float(differences.mean()) / float(differences.std(ddof=1))
+    d_low, d_high = _d_z_interval(float(result.statistic), len(differences))
+    return {
+        **shared,
+        "same_change": False,
         "low": _number(interval.low),
         "high": _number(interval.high),
         "p": _number(result.pvalue),
@@ -318,6 +337,18 @@ def before_after_statement(entry: dict, *, minimum: int) -> str:
         _("higher") if result["difference"] > 0 else _("lower")
         if result["difference"] < 0 else _("no different")
     )  # fmt: skip
+    if result.get("same_change"):
+        return _(
+            "%(measure)s: every one of the %(pairs)s organisations with a survey before and "
+            "after their first certificate changed by the same amount: %(points)s points "
+            "%(direction)s after. With no spread there is no interval or effect size to "
+            "judge by."
+        ) % {
+            "measure": label,
+            "pairs": result["pairs"],
+            "points": _points(result["difference"]),
+            "direction": direction,
+        }
     sentence = _(
         "%(measure)s: the %(pairs)s organisations with a survey before and after their "
         "first certificate scored %(points)s points %(direction)s after (95%% interval "

@@ -13,7 +13,8 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from certification.models import Application, Certificate, Decision, Engagement
+from certification.decisions import holder_details, next_review_after
+from certification.models import CYCLE_YEARS, Application, Certificate, Decision, Engagement
 from organisations.models import Organisation, Region, Sector, User
 from standard.selectors import current_standard
 
@@ -142,25 +143,19 @@ def _holders() -> list[Organisation]:
 
 
 def _certificate(n: int, application: Application, standard, today) -> Certificate:
-    holder = application.applicant
     issued = today - datetime.timedelta(days=n % 360)
     first_issued = issued - relativedelta(years=n % 3)
     suspended = n % SUSPENDED_EVERY == 0
     return Certificate(
         number=f"field-{n}",
-        holder=holder,
-        certification_body_id=application.certification_body_id,
-        application=application,
-        holder_name=holder.name,
-        holder_sector_id=holder.sector_id,
-        holder_region=holder.region,
-        scope=f"The whole of {holder.name}",
+        **holder_details(application),
+        scope=f"The whole of {application.applicant.name}",
         standard=standard,
         status=Certificate.Status.SUSPENDED if suspended else Certificate.Status.ACTIVE,
         original_issue_date=first_issued,
         issue_date=issued,
-        next_review_due=issued + relativedelta(years=1),
-        cycle_expires=first_issued + relativedelta(years=3),
+        next_review_due=next_review_after(issued),
+        cycle_expires=first_issued + relativedelta(years=CYCLE_YEARS),
         status_changed_on=today - datetime.timedelta(days=10) if suspended else issued,
     )
 

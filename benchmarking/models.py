@@ -151,6 +151,18 @@ class SectorFigure(models.Model):
     )
     computed_at = models.DateTimeField()
 
+    # The figures of the distribution: what a suppressed cell never shows.
+    FIGURES = (
+        "responses",
+        "mean",
+        "sd",
+        "deciles",
+        "lower_quartile",
+        "median",
+        "upper_quartile",
+        "share_satisfied",
+    )
+
     class Meta:
         indexes = [models.Index(fields=["sector", "year", "measure"])]
         constraints = [

@@ -170,17 +170,6 @@ class SectorFigureSerializer(serializers.ModelSerializer):
         help_text="10th to 90th percentiles of the organisations' scores.",
     )
 
-    FIGURES = (
-        "responses",
-        "mean",
-        "sd",
-        "deciles",
-        "lower_quartile",
-        "median",
-        "upper_quartile",
-        "share_satisfied",
-    )
-
     class Meta:
         model = SectorFigure
         fields = [
@@ -193,14 +182,7 @@ class SectorFigureSerializer(serializers.ModelSerializer):
             "measure",
             "organisations",
             "suppressed",
-            "responses",
-            "mean",
-            "sd",
-            "deciles",
-            "lower_quartile",
-            "median",
-            "upper_quartile",
-            "share_satisfied",
+            *SectorFigure.FIGURES,
             "computed_at",
         ]
         read_only_fields = fields
@@ -209,5 +191,5 @@ class SectorFigureSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         if instance.suppressed:
             # Whatever a row holds, a suppressed one never shows a figure.
-            data.update({name: None for name in self.FIGURES})
+            data.update(dict.fromkeys(SectorFigure.FIGURES))
         return data

@@ -40,7 +40,8 @@ def _wants_csv(request, form) -> bool:
     return request.GET.get("format") == "csv" and form.is_valid()
 
 
-def _filename(name: str) -> str:
+def dated_filename(name: str) -> str:
+    """A CSV file's name: `name` and today's date."""
     return f"{name}-{timezone.localdate().isoformat()}.csv"
 
 
@@ -50,7 +51,7 @@ def take_up(request):
     form = DashboardFilterForm(request.GET)
     data = dashboards.take_up(request.membership, form.filters)
     if _wants_csv(request, form):
-        return csv_download(_filename("take-up"), data["csv_header"], data["csv_rows"])
+        return csv_download(dated_filename("take-up"), data["csv_header"], data["csv_rows"])
     if data["with_share"]:
         bars = [(r.sector, (r.share or 0) * 100, dashboards.percent(r.share)) for r in data["rows"]]
         chart = charts_dashboards.bar_chart(bars, suffix="%")
@@ -82,7 +83,7 @@ def certifications(request):
     if _wants_csv(request, form) and table in CERTIFICATION_TABLES:
         chosen = data[table]
         return csv_download(
-            _filename(f"certifications-by-{table}"),
+            dated_filename(f"certifications-by-{table}"),
             chosen["header"],
             dashboards.table_csv_rows(chosen),
         )
@@ -110,7 +111,7 @@ def pipeline(request):
     data = dashboards.pipeline(request.membership, form.filters)
     if _wants_csv(request, form):
         return csv_download(
-            _filename("review-pipeline"), data["header"], dashboards.table_csv_rows(data)
+            dated_filename("review-pipeline"), data["header"], dashboards.table_csv_rows(data)
         )
     labels = [_("Due within 90 days"), _("Overdue"), _("Suspended"), _("Lapsed")]
     bars = [(label, n, str(n)) for label, n in zip(labels, data["total"]["cells"], strict=True)]
@@ -134,7 +135,7 @@ def satisfaction(request):
     data = dashboards.satisfaction(form.filters)
     if _wants_csv(request, form):
         header, rows = dashboards.satisfaction_csv(data)
-        return csv_download(_filename("satisfaction"), header, rows)
+        return csv_download(dated_filename("satisfaction"), header, rows)
     return render_dashboard(
         request,
         "benchmarking/dashboards/satisfaction.html",
@@ -197,7 +198,7 @@ def department(request, organisation_pk):
     data = dashboards.department(membership, headquarters)
     if request.GET.get("format") == "csv":
         header, rows = dashboards.department_csv(data)
-        return csv_download(_filename(f"customer-experience-{headquarters.pk}"), header, rows)
+        return csv_download(dated_filename(f"customer-experience-{headquarters.pk}"), header, rows)
     return render(
         request,
         "benchmarking/dashboards/department.html",

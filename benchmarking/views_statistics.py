@@ -16,7 +16,7 @@ from . import consistency, effectiveness
 from .exports import csv_download
 from .forms_dashboards import DashboardFilterForm
 from .models import DashboardFigure, Measure
-from .views_dashboards import render_dashboard
+from .views_dashboards import dated_filename, render_dashboard
 
 FILTERS = ("sector", "period")
 NIGHTLY = "benchmarks-nightly"
@@ -32,6 +32,10 @@ WIDTH = 640
 LABEL_WIDTH = 200
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
+LEGEND_FONT_SIZE = 13
+LEGEND_SWATCH = 18  # the colour box and the space after it, before the label
+LEGEND_GAP = 20
+LEGEND_LINE = 24
 
 
 def stored_figure(kind: str, filters) -> DashboardFigure | None:
@@ -174,18 +178,36 @@ def distribution_chart(data: dict) -> dict | None:
             )
             y += ROW_HEIGHT
         y += 12
+    legend = _legend([(rating.label, RATING_COLOURS[rating]) for rating in RatingValue], top=y)
     return {
         "width": WIDTH,
-        "height": y + 40,
+        "height": max(item["y"] for item in legend) + 30,
         "plot_left": LABEL_WIDTH,
         "bar_height": BAR_HEIGHT,
         "rows": rows,
-        "legend": [
-            {"x": LABEL_WIDTH + index * 110, "y": y + 10, "text_y": y + 22,
-             "colour": RATING_COLOURS[rating], "label": rating.label}
-            for index, rating in enumerate(RatingValue)
-        ],
-    }  # fmt: skip
+        "legend": legend,
+    }
+
+
+def _legend_width(label: str) -> float:
+    """A generous estimate of a legend item's width, so that no label runs into the next
+    colour box, whatever the language."""
+    return LEGEND_SWATCH + len(label) * LEGEND_FONT_SIZE * 0.6
+
+
+def _legend(items: list[tuple[str, str]], *, top: int) -> list[dict]:
+    """Legend items (label, colour) spaced by the length of their labels: in line under the
+    bars where they fit, else from the chart's left edge, on as many lines as they need."""
+    widths = [_legend_width(label) for label, _colour in items]
+    total = sum(widths) + LEGEND_GAP * (len(items) - 1)
+    left = LABEL_WIDTH if LABEL_WIDTH + total <= WIDTH else 4
+    legend, x, y = [], left, top + 10
+    for (label, colour), width in zip(items, widths, strict=True):
+        if x > left and x + width > WIDTH:
+            x, y = left, y + LEGEND_LINE
+        legend.append({"x": round(x), "y": y, "text_y": y + 12, "colour": colour, "label": label})
+        x += width + LEGEND_GAP
+    return legend
 
 
 def _parts(counts: list[int], plot_width: float) -> list[dict]:
@@ -198,6 +220,15 @@ def _parts(counts: list[int], plot_width: float) -> list[dict]:
     return parts
 
 
+def _table_download(request, tables: dict, dashboard: str):
+    """The table named by `?table=` as a CSV file named after the dashboard and the day."""
+    table = request.GET.get("table")
+    if table not in tables:
+        raise Http404
+    header, rows = tables[table]
+    return csv_download(dated_filename(f"{dashboard}-{table}"), header, rows)
+
+
 @require_safe
 @scheme_required
 def consistency_dashboard(request):
@@ -206,13 +237,8 @@ def consistency_dashboard(request):
         stored_figure(DashboardFigure.Kind.CONSISTENCY, form.filters) if form.is_valid() else None
     )
     tables = _consistency_tables(figure.data) if figure else {}
-    table = request.GET.get("table")
     if figure and request.GET.get("format") == "csv":
-        if table not in tables:
-            raise Http404
-        header, rows = tables[table]
-        date = timezone.localdate().isoformat()
-        return csv_download(f"consistency-{table}-{date}.csv", header, rows)
+        return _table_download(request, tables, "consistency")
     context = {"figure": figure, "next_refresh": next_refresh()}
     if figure:
         data = figure.data
@@ -416,13 +442,8 @@ def effectiveness_dashboard(request):
     kind = DashboardFigure.Kind.EFFECTIVENESS
     figure = stored_figure(kind, form.filters) if form.is_valid() else None
     tables = _effectiveness_tables(figure.data) if figure else {}
-    table = request.GET.get("table")
     if figure and request.GET.get("format") == "csv":
-        if table not in tables:
-            raise Http404
-        header, rows = tables[table]
-        date = timezone.localdate().isoformat()
-        return csv_download(f"effectiveness-{table}-{date}.csv", header, rows)
+        return _table_download(request, tables, "effectiveness")
     context = {"figure": figure, "next_refresh": next_refresh()}
     if figure:
         queries = {name: form.filters.params(format="csv", table=name) for name in tables}

@@ -19,6 +19,7 @@ from organisations.models import Membership, Role
 from . import selectors
 from .models import (
     CYCLE_YEARS,
+    Application,
     BodyProfile,
     Certificate,
     CertificateEvent,
@@ -190,6 +191,20 @@ def _certify(
     return certificate
 
 
+def holder_details(application: Application) -> dict:
+    """A new certificate's fields that come from its application: the holder and body,
+    and the holder's name, sector and region as they stand on the day of issue."""
+    holder = application.applicant
+    return {
+        "holder": holder,
+        "certification_body_id": application.certification_body_id,
+        "application": application,
+        "holder_name": holder.name,
+        "holder_sector_id": holder.sector_id,
+        "holder_region": holder.region,
+    }
+
+
 def _issue(engagement: Engagement, decision: Decision, today) -> Certificate:
     application = engagement.application
     holder = application.applicant
@@ -197,12 +212,7 @@ def _issue(engagement: Engagement, decision: Decision, today) -> Certificate:
     central = holder.sites.filter(is_central_function=True).first() or holder.sites.first()
     certificate = Certificate.objects.create(
         number=f"pending-{engagement.pk}",
-        holder=holder,
-        certification_body_id=application.certification_body_id,
-        application=application,
-        holder_name=holder.name,
-        holder_sector_id=holder.sector_id,
-        holder_region=holder.region,
+        **holder_details(application),
         main_site_address=central.address if central else "",
         scope=_scope_text(holder, units, application.scope_note),
         standard=engagement.standard,

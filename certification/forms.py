@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import RatingValue
-from organisations.forms import GDSFormMixin, date_field
+from organisations.forms import GDSFormMixin, date_field, whole_number_input
 from organisations.models import Organisation
 
 from .models import ConflictDeclaration, Decision, Engagement
@@ -207,6 +207,7 @@ class VisitForm(KeepDraftMixin, GDSFormMixin, forms.Form):
         max_value=10_000,
         initial=0,
         error_messages={"invalid": _("Enter a whole number of staff, such as 6.")},
+        widget=whole_number_input(4),
     )
     customers_spoken_to = forms.IntegerField(
         label=_("Customers spoken to"),
@@ -214,6 +215,7 @@ class VisitForm(KeepDraftMixin, GDSFormMixin, forms.Form):
         max_value=10_000,
         initial=0,
         error_messages={"invalid": _("Enter a whole number of customers, such as 12.")},
+        widget=whole_number_input(4),
     )
     observations = forms.CharField(
         label=_("Observations"),

@@ -15,7 +15,7 @@ from assessments.models import SelfAssessment
 from organisations.forms import apply_errors
 from organisations.models import Membership, Organisation, Role, Sector
 from organisations.policy import acts_for, get_visible_or_404
-from organisations.views import membership_required
+from organisations.views import form_page, membership_required, posted
 
 from . import decisions, selectors, services
 from .forms import (
@@ -68,23 +68,6 @@ def body_manager(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def posted(request):
-    """The form data of a POST (even an empty one), or None to show a blank form."""
-    return request.POST if request.method == "POST" else None
-
-
-def form_page(request, form, *, title, back_url, caption="", lead="", status=200):
-    context = {
-        "form": form,
-        "page_title": title,
-        "caption": caption,
-        "lead": lead,
-        "back_url": back_url,
-        "back_text": _("Back"),
-    }
-    return render(request, "form_page.html", context, status=status)
 
 
 @certification_member

@@ -2,8 +2,6 @@
 read its certification outcomes and survey results, and the history of that consent.
 Applicant members read the page; only administrators give or withdraw consent."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,20 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from organisations.models import Organisation, RegulatorConsent, Role
-from organisations.views import membership_required
+from organisations.views import applicant_required
 
 from . import services
-
-
-def applicant_required(view):
-    @wraps(view)
-    @membership_required
-    def wrapper(request, *args, **kwargs):
-        if request.membership.organisation.kind != Organisation.Kind.APPLICANT:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _may_change(membership) -> bool:

@@ -16,7 +16,7 @@ from config.csvsafe import neutralise
 from organisations.forms import apply_errors
 from organisations.models import Membership, Role, Site
 from organisations.policy import acts_for, get_visible_or_404
-from organisations.views import membership_required
+from organisations.views import form_page, membership_required, posted
 from standard.models import Element
 
 from . import decisions, reports, selectors, services
@@ -32,7 +32,7 @@ from .forms import (
     VisitForm,
 )
 from .models import Engagement, Finding, FindingAction, SiteVisit
-from .views import certification_member, form_page, posted, shared_self_assessments
+from .views import certification_member, shared_self_assessments
 
 
 def _engagement(request, engagement_pk):
@@ -260,7 +260,7 @@ def finding(request, engagement_pk, code):
         pk__in=[site.pk for site in selectors.sites_in_scope(engagement.application)]
     )
     form = FindingForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         sites=sites,
         initial=_finding_initial(finding),
     )

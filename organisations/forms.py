@@ -92,12 +92,26 @@ def date_field(label, what, required=True):
     )
 
 
+def whole_number_input(width: int = 4) -> forms.TextInput:
+    """The GOV.UK input for a whole number, `width` characters wide (2, 3, 4, 5, 10 or 20):
+    a text input (rendered as `govuk-input`, with the error style) that brings up the
+    numeric keypad, as the Design System advises, rather than a browser number input."""
+    return forms.TextInput(
+        attrs={
+            "class": f"govuk-input--width-{width}",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+        }
+    )
+
+
 class OrganisationRegisterForm(GDSFormMixin, forms.ModelForm):
     submit_label = _("Register organisation")
 
     class Meta:
         model = Organisation
         fields = ["name", "sector", "region", "legal_form", "employee_count"]
+        widgets = {"employee_count": whole_number_input(10)}
         help_texts = {
             "name": _("The name customers know you by."),
             "employee_count": _("Everyone who works for the organisation, roughly."),
@@ -115,6 +129,7 @@ class OrganisationForm(GDSFormMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "sector", "region", "legal_form", "employee_count"]
+        widgets = {"employee_count": whole_number_input(10)}
 
 
 class UnitForm(GDSFormMixin, forms.ModelForm):

@@ -51,6 +51,31 @@ def _tick_text(value: float, suffix: str = "") -> str:
     return f"{value:g}{suffix}" if value == int(value) else f"{value:.1f}{suffix}"
 
 
+def row_chart_frame(
+    rows: list[dict], *, row_height: int, plot_width: float, ticks: list[dict]
+) -> dict:
+    """What every chart of one row per label shares: its size, where the plot and the
+    figures at the right stand, the axis under the rows and the colours of its lines and
+    text. Each chart adds its own marks."""
+    plot_height = len(rows) * row_height + 8
+    return {
+        "width": WIDTH,
+        "height": plot_height + AXIS_HEIGHT,
+        "plot_left": LABEL_WIDTH,
+        "plot_right": LABEL_WIDTH + plot_width,
+        "plot_height": plot_height,
+        "value_x": WIDTH - 4,
+        "ticks": ticks,
+        "tick_y": plot_height + 22,
+        "rows": rows,
+        "whisker_colour": BLACK,
+        "grid_colour": MID_GREY,
+        "text_colour": BLACK,
+        "muted_colour": DARK_GREY,
+        "font_size": FONT_SIZE,
+    }
+
+
 # (a) Share satisfied per driver --------------------------------------------------------
 
 
@@ -79,27 +104,14 @@ def satisfaction_chart(scores: list[dict]) -> dict:
                 value=f"{score['satisfied_pct']:.1f}%",
             )
         rows.append(row)
-    plot_height = len(rows) * ROW_HEIGHT + 8
+    ticks = [
+        {"x": LABEL_WIDTH + plot_width * t / 100, "text": _tick_text(t, "%")}
+        for t in _ticks(0, 100)
+    ]
     return {
-        "width": WIDTH,
-        "height": plot_height + AXIS_HEIGHT,
-        "plot_left": LABEL_WIDTH,
-        "plot_right": LABEL_WIDTH + plot_width,
-        "plot_height": plot_height,
-        "value_x": WIDTH - 4,
+        **row_chart_frame(rows, row_height=ROW_HEIGHT, plot_width=plot_width, ticks=ticks),
         "bar_height": BAR_HEIGHT,
-        "ticks": [
-            {"x": LABEL_WIDTH + plot_width * t / 100, "text": _tick_text(t, "%")}
-            for t in _ticks(0, 100)
-        ],
-        "tick_y": plot_height + 22,
-        "rows": rows,
         "colour": BLUE,
-        "whisker_colour": BLACK,
-        "grid_colour": MID_GREY,
-        "text_colour": BLACK,
-        "muted_colour": DARK_GREY,
-        "font_size": FONT_SIZE,
     }
 
 
@@ -290,24 +302,11 @@ def change_chart(change: dict) -> dict | None:
                 value=f"{points:+.1f}",
             )
         rows.append(row)
-    plot_height = len(rows) * ROW_HEIGHT + 8
+    ticks = [
+        {"x": round(zero + t * scale, 1), "text": _tick_text(t)} for t in _ticks(-limit, limit)
+    ]
     return {
-        "width": WIDTH,
-        "height": plot_height + AXIS_HEIGHT,
-        "plot_left": LABEL_WIDTH,
-        "plot_right": LABEL_WIDTH + plot_width,
-        "plot_height": plot_height,
+        **row_chart_frame(rows, row_height=ROW_HEIGHT, plot_width=plot_width, ticks=ticks),
         "zero_x": round(zero, 1),
-        "value_x": WIDTH - 4,
         "bar_height": BAR_HEIGHT,
-        "ticks": [
-            {"x": round(zero + t * scale, 1), "text": _tick_text(t)} for t in _ticks(-limit, limit)
-        ],
-        "tick_y": plot_height + 22,
-        "rows": rows,
-        "whisker_colour": BLACK,
-        "grid_colour": MID_GREY,
-        "text_colour": BLACK,
-        "muted_colour": DARK_GREY,
-        "font_size": FONT_SIZE,
     }

@@ -2,7 +2,7 @@ from crispy_forms_gds.layout import Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin, date_field, lazy_format
+from organisations.forms import GDSFormMixin, date_field, lazy_format, whole_number_input
 
 from .models import Channel, Mode, SamplingApproach, SurveyQuestion
 from .services import SUGGESTED_GROUPS, SurveyInput
@@ -45,6 +45,7 @@ class SurveyForm(GDSFormMixin, forms.Form):
         required=False,
         help_text=_("Everyone the survey is meant to represent. It narrows the margin of error."),
         error_messages=_count_messages(_("The number of customers in the population")),
+        widget=whole_number_input(10),
     )
     sampling_approach = forms.ChoiceField(
         label=_("How were customers chosen?"),
@@ -69,6 +70,7 @@ class SurveyForm(GDSFormMixin, forms.Form):
         required=False,
         help_text=_("Needed to work out the response rate."),
         error_messages=_count_messages(_("The number of customers invited")),
+        widget=whole_number_input(10),
     )
     core_wording_confirmed = forms.BooleanField(
         label=_(

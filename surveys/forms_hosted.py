@@ -6,7 +6,7 @@ service validates the answers."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organisations.forms import GDSFormMixin
+from organisations.forms import GDSFormMixin, whole_number_input
 
 from .hosted import MAX_INVITATIONS
 from .models import Channel, Survey
@@ -57,5 +57,5 @@ class InvitationsForm(GDSFormMixin, forms.Form):
             "min_value": _("Enter a number of invitations from 1 to 10,000."),
             "max_value": _("Enter a number of invitations from 1 to 10,000."),
         },
-        widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        widget=whole_number_input(5),
     )

@@ -1,12 +1,15 @@
+import io
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 from assessments.models import Evidence, ReportJob, SelfAssessment
 from config.celery import app as celery_app
 from organisations.models import Invitation, Membership, Organisation, Role, Site
 from organisations.services import invitation_create
+from standard.selectors import current_standard
 
 from .factories import OrganisationFactory, SectorFactory, SiteFactory, member
 
@@ -111,6 +114,14 @@ def scheme(db):
         Role.SCHEME_ADMIN: member(unit, Role.SCHEME_ADMIN, email="admin@scheme.example"),
         Role.SCHEME_ANALYST: member(unit, Role.SCHEME_ANALYST, email="analyst@scheme.example"),
     }
+
+
+@pytest.fixture
+def standard(db):
+    """The sectors and the current standard, loaded as on a new installation."""
+    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
+    call_command("load_standard", verbosity=0, stdout=io.StringIO())
+    return current_standard()
 
 
 @pytest.fixture

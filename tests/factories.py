@@ -1,9 +1,13 @@
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from benchmarking.models import OrganisationScore
 from organisations.models import TWO_FACTOR_ROLES, Organisation, Role, Sector, Site, User
 from organisations.services import membership_create
+from surveys.models import Mode, SamplingApproach, Survey
 
 PASSWORD = "a-long-test-password"
 
@@ -75,3 +79,58 @@ def member(organisation, role, **user_fields):
     if role in TWO_FACTOR_ROLES:
         TOTP.activate(user, generate_totp_secret())
     return membership
+
+
+def satisfied_of(mean: float, n: int) -> int:
+    """How many of `n` answers are satisfied (4 or 5) for a mean answer of `mean` (1 to 5):
+    roughly as in real results."""
+    return round(min(max((mean - 2.5) / 2, 0.0), 1.0) * n)
+
+
+def scored_survey_create(
+    organisation, standard, author, *, year, n, summary=None, meets=True, month=6
+) -> Survey:
+    """A survey of `organisation` with `n` answers whose fieldwork ended on the 28th of
+    `month` in `year`, meeting the method unless `meets=False`, its summary stored as given."""
+    end = datetime.date(year, month, 28)
+    return Survey.objects.create(
+        organisation=organisation,
+        standard=standard,
+        title=f"Customer survey {year}",
+        period_start=end - datetime.timedelta(days=90),
+        period_end=end,
+        channels=["telephone"],
+        population=50_000,
+        sampling_approach=SamplingApproach.RANDOM,
+        mode=Mode.ONLINE,
+        fieldwork_start=end - datetime.timedelta(days=60),
+        fieldwork_end=end,
+        invited_count=n * 3,
+        core_wording_confirmed=True,
+        method_meets=meets,
+        response_count=n,
+        summary=summary or {},
+        created_by=author,
+    )
+
+
+def organisation_score_create(
+    organisation, survey, measure, *, year, mean, sd, count, satisfied=None
+) -> OrganisationScore:
+    """An organisation's stored score on `measure` in `year`, as a holder; the number
+    satisfied follows the mean unless given."""
+    return OrganisationScore.objects.create(
+        organisation=organisation,
+        survey=survey,
+        sector=organisation.sector,
+        region=organisation.region,
+        legal_form=organisation.legal_form,
+        year=year,
+        measure=measure,
+        count=count,
+        mean=mean,
+        sd=sd,
+        satisfied=satisfied_of(mean, count) if satisfied is None else satisfied,
+        score=(mean - 1) * 25,
+        holder=True,
+    )

@@ -8,29 +8,25 @@ field of six: two to rank for best, two for most improved (one real change, one 
 the noise), and three that are not eligible (suspended, lapsed, another sector)."""
 
 import datetime
-import io
 from dataclasses import dataclass, field
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from awards.models import AwardCycle, Category, JudgingCriterion
-from benchmarking.models import Measure, OrganisationScore
+from benchmarking.models import Measure
 from certification.models import Application, Certificate, Decision, Engagement, Finding
 from organisations.models import Organisation, Role, Sector
 from standard.models import Element
-from standard.selectors import current_standard
-from surveys.models import Mode, SamplingApproach, Survey
+from surveys.models import Survey
 
-from ..factories import OrganisationFactory, UserFactory, member
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
-    call_command("load_standard", verbosity=0, stdout=io.StringIO())
-    return current_standard()
+from ..factories import (
+    OrganisationFactory,
+    UserFactory,
+    member,
+    organisation_score_create,
+    scored_survey_create,
+)
 
 
 @pytest.fixture
@@ -214,42 +210,11 @@ def _decided_engagement(standard, application, author, n, last_day, ratings, ele
 
 
 def _scores(standard, organisation, author, year, measures):
-    end = datetime.date(year, 6, 28)
     n_max = max(n for _mean, _sd, n in measures.values())
-    survey = Survey.objects.create(
-        organisation=organisation,
-        standard=standard,
-        title=f"Customer survey {year}",
-        period_start=end - datetime.timedelta(days=90),
-        period_end=end,
-        channels=["telephone"],
-        population=50_000,
-        sampling_approach=SamplingApproach.RANDOM,
-        mode=Mode.ONLINE,
-        fieldwork_start=end - datetime.timedelta(days=60),
-        fieldwork_end=end,
-        invited_count=n_max * 3,
-        core_wording_confirmed=True,
-        method_meets=True,
-        response_count=n_max,
-        created_by=author,
-    )
+    survey = scored_survey_create(organisation, standard, author, year=year, n=n_max)
     for measure, (mean, sd, n) in measures.items():
-        share = min(max((mean - 2.5) / 2, 0.0), 1.0)
-        OrganisationScore.objects.create(
-            organisation=organisation,
-            survey=survey,
-            sector=organisation.sector,
-            region=organisation.region,
-            legal_form=organisation.legal_form,
-            year=year,
-            measure=measure,
-            count=n,
-            mean=mean,
-            sd=sd,
-            satisfied=round(share * n),
-            score=(mean - 1) * 25,
-            holder=True,
+        organisation_score_create(
+            organisation, survey, measure, year=year, mean=mean, sd=sd, count=n
         )
     return survey
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -200,6 +201,24 @@ def test_a_scheme_administrator_sets_up_a_cycle_through_the_pages(scheme, login,
     sectors = Sector.objects.filter(slug__in=["housing", "police"]).values_list("pk", flat=True)
     client.post(reverse("awards:categories_usual", args=[cycle.pk]), {"sectors": list(sectors)})
     assert cycle.categories.count() == 2 * 2 * standard.criteria.count()
+
+
+def _input(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+
+
+def test_whole_numbers_are_gov_uk_inputs_with_the_numeric_keypad(scheme, cycle, login):
+    client = login(scheme[Role.SCHEME_ADMIN])
+    year = _input(client.get(reverse("awards:cycle_create")).content.decode(), "year")
+    add_criterion = reverse("awards:judging_criterion_add", args=[cycle.pk])
+    posted = {"title": "Reach", "description": "How many it helped.", "weight": "many"}
+    page = client.post(add_criterion, posted | {"max_score": "5"}).content.decode()
+
+    assert 'class="govuk-input govuk-input--width-4"' in year
+    assert 'inputmode="numeric"' in year and 'type="text"' in year
+    assert 'class="govuk-input govuk-input--width-2 govuk-input--error"' in _input(page, "weight")
+    assert 'class="govuk-input govuk-input--width-3"' in _input(page, "max_score")
+    assert "The weight must be a whole number." in page
 
 
 def test_a_category_page_shows_the_shortlist_and_why(scheme, cycle, holders, login):

@@ -64,6 +64,10 @@ def test_the_scheme_unit_creates_and_publishes_an_event_the_public_then_sees(adm
     )
     event = Event.objects.get()
     assert "Publish it when it is ready." in response.content.decode()
+    form = scheme_client.get(reverse("awards:event_create")).content.decode()
+    capacity = re.search(r'<input[^>]*name="capacity"[^>]*>', form).group(0)
+    assert 'class="govuk-input govuk-input--width-10"' in capacity
+    assert 'inputmode="numeric"' in capacity
     assert timezone.localtime(event.starts_at).strftime("%H:%M") == "14:30"
     client.logout()
     assert "Answering within a day" not in client.get(reverse("awards:events")).content.decode()

@@ -1,6 +1,7 @@
 """Judging: panels, conflicts of interest (a judge never sees an entry they declared one
 on), scores, moderation, results that supersede and never change, publication."""
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -193,6 +194,9 @@ def test_a_judge_scores_against_the_criteria_through_the_page(panel_at_work, log
     too_high = {**data, f"criterion_{criteria[1].pk}": 9}
     page = client.post(reverse("awards:judging_score", args=[j.first.pk]), too_high)
     assert "The score must be 5 or less" in page.content.decode()
+    score = re.search(rf'<input[^>]*name="criterion_{criteria[1].pk}"[^>]*>', page.content.decode())
+    assert 'class="govuk-input govuk-input--width-3 govuk-input--error"' in score.group(0)
+    assert 'inputmode="numeric"' in score.group(0)
 
 
 def test_scores_are_taken_only_during_judging(panel_at_work):

@@ -1,29 +1,20 @@
 """The benchmarking API: an organisation's report and its sector's figures, scoped so that
 no organisation reads another's scores."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from benchmarking import services
-from benchmarking.models import PeerGroup, PeerGroupMember, Refresh, SectorFigure
+from benchmarking.models import PeerGroup, PeerGroupMember, SectorFigure
 from organisations.models import Organisation, Role
 
 from ..factories import OrganisationFactory, SectorFactory, member
+from .conftest import refresh
 
-TODAY = datetime.date(2026, 3, 1)
 FIGURES = ["mean", "sd", "median", "lower_quartile", "upper_quartile", "deciles", "responses"]
 
 
-@pytest.fixture(autouse=True)
-def _no_dashboard_figures(monkeypatch):
-    monkeypatch.setattr(services, "dashboard_figures_refresh", lambda *, sector, now: None)
-
-
-def refresh(sector):
-    services.benchmarks_refresh(trigger=Refresh.Trigger.MANUAL, sector=sector, today=TODAY)
+pytestmark = pytest.mark.usefixtures("no_dashboard_figures")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import RatingValue
-from benchmarking import consistency
+from benchmarking import consistency, views_statistics
 from benchmarking.dashboard_figures import dashboard_figures_refresh
 from benchmarking.models import DashboardFigure
 from certification.models import Application, Engagement, Finding
@@ -90,11 +90,63 @@ def test_an_assessor_who_stands_out_is_named_and_one_with_too_few_findings_is_no
     assert low < usual["plus"]["share"] < high
 
 
+def _flagged(share: float, others_share: float) -> dict:
+    return {
+        "body": "Osprey", "level": "criterion", "key": "3", "title": "Criterion 3",
+        "p_adjusted": 0.0001,
+        "largest": {"rating": RatingValue.COMPLIANCE_PLUS, "share": share,
+                    "others_share": others_share,
+                    "ratio": share / others_share if others_share else None},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("share", "others_share", "words"),
+    [
+        (0.0, 0.09, "Osprey never rates compliance plus on criterion 3 (Criterion 3), while "
+                    "the other bodies do in 9% of their findings."),
+        (0.03, 0.09, "Osprey rates compliance plus a third as often as the other bodies on "
+                     "criterion 3 (Criterion 3): 3% of its findings against 9%."),
+        (0.004, 0.2, "Osprey rates compliance plus less than a tenth as often as the other "
+                     "bodies"),
+        (0.09, 0.03, "Osprey rates compliance plus 3.0 times as often as the other bodies"),
+    ],
+)  # fmt: skip
+def test_a_body_that_rates_far_less_often_is_worded_as_never_or_a_fraction(
+    share, others_share, words
+):
+    statement = consistency.comparison_statement(_flagged(share, others_share))
+
+    assert statement.startswith(words)
+    assert "0.0 times" not in statement
+
+
 def test_with_one_body_there_is_no_one_to_compare_with():
     data = consistency.consistency_figure(*_frames(FIELD[:2]))
 
     assert data["criteria"] == []
     assert "no other body to compare with" in consistency.consistency_statements(data)[0]
+
+
+def _legend_clear(legend: list[dict], width: int) -> bool:
+    """No label (at 13 px, about 0.55 em a character) reaches the next colour box on its
+    line, nor the chart's right edge."""
+    ends = [item["x"] + 18 + len(item["label"]) * 13 * 0.55 for item in legend]
+    for item, after, end in zip(legend, legend[1:], ends, strict=False):
+        if after["y"] == item["y"] and after["x"] <= end:
+            return False
+    return max(ends) <= width
+
+
+def test_the_chart_legend_spaces_its_items_by_the_length_of_their_labels():
+    chart = views_statistics.distribution_chart(consistency.consistency_figure(*_frames(FIELD)))
+
+    assert [item["label"] for item in chart["legend"]][:2] == ["Compliance plus", "Compliant"]
+    assert _legend_clear(chart["legend"], chart["width"])
+    long = [(f"A much longer rating label {n}", "#1d70b8") for n in range(4)]
+    legend = views_statistics._legend(long, top=100)
+    assert _legend_clear(legend, views_statistics.WIDTH)
+    assert len({item["y"] for item in legend}) > 1  # wrapped onto more lines
 
 
 # Through the database, the refresh and the pages ---------------------------------------
@@ -161,6 +213,24 @@ def test_the_refresh_stores_the_figures_for_the_sector_every_year_and_all_years(
     assert {e["body"] for e in data["criteria"] if e["flagged"]} == {"Kestrel"}
 
 
+def test_findings_with_no_report_or_rating_date_count_in_the_year_their_engagement_began(
+    findings_field,
+):
+    Engagement.objects.update(reported_at=None)
+    Finding.objects.update(updated_at=None)
+    began = Engagement.objects.earliest("created_at").created_at.year
+
+    dashboard_figures_refresh(sector=findings_field, now=timezone.now())
+
+    figures = DashboardFigure.objects.filter(
+        kind=DashboardFigure.Kind.CONSISTENCY, sector=findings_field
+    )
+    assert sorted(figures.values_list("year", flat=True)) == [0, began]
+    assert {e["body"] for e in figures.get(year=began).data["criteria"] if e["flagged"]} == {
+        "Kestrel"
+    }
+
+
 def test_the_scheme_unit_sees_the_page_with_its_chart_table_and_csv(findings_field, scheme, login):
     dashboard_figures_refresh(sector=None, now=timezone.now())
     client = login(scheme[Role.SCHEME_ANALYST])
@@ -169,6 +239,11 @@ def test_the_scheme_unit_sees_the_page_with_its_chart_table_and_csv(findings_fie
     page = client.get(url).content.decode()
     assert "Kestrel rates compliance plus" in page
     assert "<svg" in page and "Ratings by criterion" in page
+    # The wide criteria table scrolls in a labelled region the keyboard can reach.
+    assert (
+        '<div class="app-table-scroll" tabindex="0" role="region" '
+        'aria-label="Ratings by criterion: each body against the other bodies">'
+    ) in page
 
     csv = client.get(url, {"format": "csv", "table": "criteria"})
     assert csv["Content-Type"].startswith("text/csv")

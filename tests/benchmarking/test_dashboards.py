@@ -12,10 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarking.models import Measure, SectorFigure
-from certification.models import Application, Certificate, Decision, Engagement
-from organisations.models import Organisation, Role, Sector
-
-from ..factories import OrganisationFactory, UserFactory
+from organisations.models import Role
 
 TODAY = datetime.date.today()
 DASHBOARDS = ["take_up", "certifications", "pipeline", "satisfaction"]
@@ -29,79 +26,6 @@ def read_csv(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
-
-
-class Field:
-    """Holders with certificates and the decisions behind them, made directly."""
-
-    def __init__(self, standard):
-        self.standard = standard
-        self.user = UserFactory(email="decider@field.example")
-        self.body = OrganisationFactory(
-            name="Field Certification", kind=Organisation.Kind.CERTIFICATION_BODY, sector=None
-        )
-        self.courts = Sector.objects.get(slug="courts")
-        self.police = Sector.objects.get(slug="police")
-
-    def holder(self, *, sector=None, region="london", employees=100, status="active",
-               due=None, first=None, renewed=None, changed=None, name=None):  # fmt: skip
-        organisation = OrganisationFactory(
-            name=name or f"Holder {Organisation.objects.count()}",
-            sector=sector or self.courts,
-            region=region,
-            employee_count=employees,
-        )
-        application = Application.objects.create(
-            applicant=organisation,
-            certification_body=self.body,
-            status=Application.Status.ACCEPTED,
-            submitted_by=self.user,
-        )
-        first = first or TODAY - datetime.timedelta(days=100)
-        issued = renewed or first
-        certificate = Certificate.objects.create(
-            number=f"CV-T-{organisation.pk}",
-            holder=organisation,
-            certification_body=self.body,
-            application=application,
-            holder_name=organisation.name,
-            scope="The whole organisation",
-            standard=self.standard,
-            status=status,
-            original_issue_date=first,
-            issue_date=issued,
-            next_review_due=due or TODAY + datetime.timedelta(days=200),
-            cycle_expires=first + datetime.timedelta(days=3 * 365),
-            status_changed_on=changed or issued,
-        )
-        self.decide(certificate, Engagement.Kind.INITIAL, first)
-        if renewed:
-            self.decide(certificate, Engagement.Kind.ANNUAL_REVIEW, renewed)
-        return organisation
-
-    def decide(self, certificate, kind, day):
-        engagement = Engagement.objects.create(
-            application=certificate.application,
-            kind=kind,
-            status=Engagement.Status.DECIDED,
-            standard=self.standard,
-            created_by=self.user,
-        )
-        Decision.objects.create(
-            engagement=engagement,
-            certificate=certificate,
-            certification_body=self.body,
-            holder=certificate.holder,
-            kind=Decision.Kind.CERTIFY,
-            reasons="Meets the standard.",
-            decided_by=self.user,
-            decided_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))),
-        )
-
-
-@pytest.fixture
-def field(standard):
-    return Field(standard)
 
 
 @pytest.fixture

@@ -8,35 +8,18 @@ import io
 import pytest
 from django.urls import reverse
 
-from benchmarking.models import Measure, OrganisationScore
-from certification.models import Application, Certificate
+from benchmarking.models import Measure
 from organisations.models import Organisation, Role
 
-from .test_dashboards import Field
+from ..factories import organisation_score_create
+from .conftest import Field
 
 TODAY = datetime.date.today()
+A_YEAR_AGO = TODAY - datetime.timedelta(days=370)
 
 
 def page(organisation) -> str:
     return reverse("benchmarking:department", kwargs={"organisation_pk": organisation.pk})
-
-
-def _score(organisation, survey, measure, *, year=2025, mean=3.8, count=400, sd=0.9):
-    return OrganisationScore.objects.create(
-        organisation=organisation,
-        survey=survey,
-        sector=organisation.sector,
-        region=organisation.region,
-        legal_form=organisation.legal_form,
-        year=year,
-        measure=measure,
-        count=count,
-        mean=mean,
-        sd=sd,
-        satisfied=int(count * 0.7),
-        score=(mean - 1) * 25,
-        holder=True,
-    )
 
 
 @pytest.fixture
@@ -45,36 +28,21 @@ def department(alpha, standard, scored_survey):
     years; the headquarters holds none and has no scores."""
     field = Field(standard)
     field.holder(name="Spare holder")  # another organisation's certificate, not shown
-    _certify(field, alpha.unit, due=TODAY - datetime.timedelta(days=5))
-    old = scored_survey(alpha.unit, year=2024)
-    new = scored_survey(alpha.unit, year=2025)
-    for measure in Measure:
-        _score(alpha.unit, old, measure.value, year=2024, mean=3.0)
-        _score(alpha.unit, new, measure.value, year=2025, mean=3.8)
+    field.certify(alpha.unit, first=A_YEAR_AGO, due=TODAY - datetime.timedelta(days=5))
+    for year, mean in ((2024, 3.0), (2025, 3.8)):
+        survey = scored_survey(alpha.unit, year=year)
+        for measure in Measure:
+            organisation_score_create(
+                alpha.unit,
+                survey,
+                measure.value,
+                year=year,
+                mean=mean,
+                sd=0.9,
+                count=400,
+                satisfied=280,
+            )
     return alpha
-
-
-def _certify(field, organisation, *, due):
-    application = Application.objects.create(
-        applicant=organisation,
-        certification_body=field.body,
-        status=Application.Status.ACCEPTED,
-        submitted_by=field.user,
-    )
-    return Certificate.objects.create(
-        number=f"CV-D-{organisation.pk}",
-        holder=organisation,
-        certification_body=field.body,
-        application=application,
-        holder_name=organisation.name,
-        scope="The whole organisation",
-        standard=field.standard,
-        original_issue_date=TODAY - datetime.timedelta(days=370),
-        issue_date=TODAY - datetime.timedelta(days=370),
-        next_review_due=due,
-        cycle_expires=TODAY + datetime.timedelta(days=700),
-        status_changed_on=TODAY - datetime.timedelta(days=370),
-    )
 
 
 def test_a_headquarters_sees_its_units_certification_and_latest_satisfaction(department, login):
@@ -85,7 +53,7 @@ def test_a_headquarters_sees_its_units_certification_and_latest_satisfaction(dep
     assert response.redirect_chain[-1][0] == page(department.applicant)
     assert "Alpha Borough Council" in html and "Alpha Housing Unit" in html
     assert "Not certified" in html
-    assert f"CV-D-{department.unit.pk}" in html
+    assert f"CV-T-{department.unit.pk}" in html
     assert "Overdue" in html
     assert "70.0" in html  # (3.8 - 1) x 25, from the 2025 survey, not 2024's 50.0
     assert "50.0" not in html
@@ -94,8 +62,7 @@ def test_a_headquarters_sees_its_units_certification_and_latest_satisfaction(dep
 
 
 def test_a_headquarters_certificate_naming_no_units_covers_them_all(alpha, standard, login):
-    field = Field(standard)
-    certificate = _certify(field, alpha.applicant, due=TODAY + datetime.timedelta(days=200))
+    certificate = Field(standard).certify(alpha.applicant, first=A_YEAR_AGO)
 
     html = login(alpha[Role.APPLICANT_ADMIN]).get(page(alpha.applicant)).content.decode()
 
@@ -120,7 +87,7 @@ def test_the_csv_holds_what_the_tables_show(department, login):
     unit = rows["Alpha Housing Unit"]
     assert unit[:4] == [
         "Valid",
-        f"CV-D-{department.unit.pk}",
+        f"CV-T-{department.unit.pk}",
         (TODAY - datetime.timedelta(days=5)).isoformat(),
         "2025",
     ]

@@ -110,6 +110,23 @@ def test_before_and_after_pairs_each_organisation_with_itself():
     )
 
 
+def test_pairs_that_all_changed_by_the_same_amount_give_no_effect_size_and_say_so():
+    means = np.array([3.2, 3.5, 3.7, 3.8, 4.1])
+    before, after = (means - 1) * 25, (means + 0.2 - 1) * 25  # 0 to 100, as stored
+
+    result = effectiveness.paired_difference(before, after)
+
+    assert result["same_change"]
+    assert result["difference"] == pytest.approx(5.0)
+    assert result["d_z"] is None and result["d_z_low"] is None and result["d_z_high"] is None
+    assert result["low"] is None and result["high"] is None and result["p"] is None
+    entry = {"measure": "overall", "pairs": 5, "enough": True, "result": result}
+    statement = effectiveness.before_after_statement(entry, minimum=5)
+    assert "every one of the 5 organisations" in statement
+    assert "changed by the same amount: 5.0 points higher after" in statement
+    assert "d_z =" not in statement
+
+
 def test_fewer_pairs_than_the_minimum_give_no_figures():
     pairs = pd.DataFrame(
         {"organisation_id": [1, 2], "measure": ["overall"] * 2, "score_before": [50.0, 60.0],

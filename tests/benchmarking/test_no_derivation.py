@@ -6,27 +6,25 @@ no two describe sets of organisations that differ by fewer than the minimum (so 
 can be subtracted from the other to give someone away). Filters the API does not offer
 (region, legal form) change nothing: they never split the sector."""
 
-import datetime
 import functools
 import itertools
 
 import pytest
 from django.urls import reverse
 
-from benchmarking import api, services
+from benchmarking import api
 from benchmarking.models import (
     Measure,
     OrganisationScore,
     PeerGroup,
     PeerGroupMember,
-    Refresh,
     SectorFigure,
 )
 from organisations.models import Role
 
 from ..factories import SectorFactory, member
+from .conftest import refresh
 
-TODAY = datetime.date(2026, 3, 1)
 MINIMUM = 5
 UNKNOWN_FILTERS = [
     {},
@@ -37,9 +35,8 @@ UNKNOWN_FILTERS = [
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings, monkeypatch):
+def _settings(settings, monkeypatch, no_dashboard_figures):
     settings.BENCHMARK_MIN_ORGANISATIONS = MINIMUM
-    monkeypatch.setattr(services, "dashboard_figures_refresh", lambda *, sector, now: None)
     # Hundreds of requests a minute: more than the API's rate limit lets a person send.
     for view in (api.BenchmarkViewSet, api.SectorFigureViewSet):
         monkeypatch.setattr(view, "throttle_classes", [])
@@ -74,7 +71,7 @@ def build_field(size, make_field, scored_survey):
             PeerGroupMember.objects.create(
                 peer_group=group, organisation=organisation, joined_by=admin.user
             )
-    services.benchmarks_refresh(trigger=Refresh.Trigger.MANUAL, sector=sector, today=TODAY)
+    refresh(sector)
     return sector, field, admin
 
 

@@ -20,9 +20,9 @@ from certification.models import Certificate, CertificateEvent
 from organisations.models import Organisation, Role, Sector
 
 from ..factories import OrganisationFactory, SectorFactory, UserFactory
-from .conftest import MEASURES, summary_of
+from .conftest import MEASURES, REFRESH_DAY, refresh, summary_of
 
-TODAY = datetime.date(2026, 3, 1)
+TODAY = REFRESH_DAY
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +33,6 @@ def dashboard_refreshes(monkeypatch):
         services, "dashboard_figures_refresh", lambda *, sector, now: asked.append(sector)
     )
     return asked
-
-
-@pytest.fixture
-def sector(standard):
-    return SectorFactory(slug="libraries", name="Libraries")
-
-
-def refresh(sector=None, **kwargs):
-    kwargs.setdefault("today", TODAY)
-    return services.benchmarks_refresh(trigger=Refresh.Trigger.MANUAL, sector=sector, **kwargs)
 
 
 def sector_figure(sector, measure="overall", year=2025, **where):
@@ -71,14 +61,7 @@ def figure_rows(sector):
         "measure",
         "organisations",
         "suppressed",
-        "responses",
-        "mean",
-        "sd",
-        "deciles",
-        "lower_quartile",
-        "median",
-        "upper_quartile",
-        "share_satisfied",
+        *SectorFigure.FIGURES,
     ]
     return sorted(
         tuple(str(value) for value in row)

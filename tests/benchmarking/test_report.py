@@ -1,7 +1,6 @@
 """An organisation's benchmark report: what its members see on the page and in the PDF,
 who may see it, and how it is worked out from the stored scores and sector figures."""
 
-import datetime
 import io
 
 import pytest
@@ -12,30 +11,18 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from pypdf import PdfReader
 
-from benchmarking import reports, selectors, services
-from benchmarking.models import PeerGroup, PeerGroupMember, Refresh, ReportJob
+from benchmarking import reports, selectors
+from benchmarking.models import PeerGroup, PeerGroupMember, ReportJob
 from organisations.models import Organisation, Role
 
-from ..factories import OrganisationFactory, SectorFactory, member
+from ..factories import OrganisationFactory, member
+from .conftest import refresh
 
-TODAY = datetime.date(2026, 3, 1)
 # Scores on 0 to 100 of the other five: 60, 70, 75, 80, 90; ours 50 this year.
 OTHERS = [3.4, 3.8, 4.0, 4.2, 4.6]
 
 
-@pytest.fixture(autouse=True)
-def _no_dashboard_figures(monkeypatch):
-    """The scheme dashboards' figures have their own tests."""
-    monkeypatch.setattr(services, "dashboard_figures_refresh", lambda *, sector, now: None)
-
-
-def refresh(sector):
-    services.benchmarks_refresh(trigger=Refresh.Trigger.MANUAL, sector=sector, today=TODAY)
-
-
-@pytest.fixture
-def sector(standard):
-    return SectorFactory(slug="libraries", name="Libraries")
+pytestmark = pytest.mark.usefixtures("no_dashboard_figures")
 
 
 @pytest.fixture

@@ -3,24 +3,12 @@ when subtracted from another."""
 
 import pytest
 
-from benchmarking import services
-from benchmarking.models import PeerGroup, PeerGroupMember, Refresh, SectorFigure
+from benchmarking.models import PeerGroup, PeerGroupMember, SectorFigure
 
-from ..factories import SectorFactory, UserFactory
+from ..factories import UserFactory
+from .conftest import refresh
 
-
-@pytest.fixture(autouse=True)
-def _no_dashboard_figures(monkeypatch):
-    monkeypatch.setattr(services, "dashboard_figures_refresh", lambda *, sector, now: None)
-
-
-@pytest.fixture
-def sector(standard):
-    return SectorFactory(slug="libraries", name="Libraries")
-
-
-def refresh(sector):
-    services.benchmarks_refresh(trigger=Refresh.Trigger.MANUAL, sector=sector)
+pytestmark = pytest.mark.usefixtures("no_dashboard_figures")
 
 
 def figure(sector, *, peer_group=None, region="", legal_form="", measure="overall"):
