@@ -5,6 +5,8 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
+from config.api import TextFilter, whole_number_filter
+
 from . import results
 from .models import Category, Result
 
@@ -52,20 +54,16 @@ class AwardResultSerializer(serializers.ModelSerializer):
 
 
 class AwardResultFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(
-        field_name="category__cycle__year", min_value=1, max_value=9999, decimal_places=0
-    )
-    sector = django_filters.CharFilter(field_name="category__sector__slug", max_length=50)
-    criterion = django_filters.CharFilter(field_name="category__criterion__slug", max_length=50)
+    year = whole_number_filter(field_name="category__cycle__year", maximum=9999)
+    sector = TextFilter(field_name="category__sector__slug")
+    criterion = TextFilter(field_name="category__criterion__slug")
     kind = django_filters.ChoiceFilter(field_name="category__kind", choices=Category.Kind.choices)
     level = django_filters.ChoiceFilter(
         field_name="category__level", choices=Category.Level.choices
     )
     place = django_filters.ChoiceFilter(choices=Result.Place.choices)
     # A plain id: the list is public, so an unknown id simply matches nothing.
-    organisation = django_filters.NumberFilter(
-        field_name="entry__organisation_id", min_value=1, max_value=2**63 - 1, decimal_places=0
-    )
+    organisation = whole_number_filter(field_name="entry__organisation_id")
 
     class Meta:
         model = Result

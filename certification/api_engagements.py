@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from assessments.models import Evidence, SelfAssessment
-from config.api import MembershipScopedMixin, id_filterset
+from config.api import MembershipScopedMixin, id_filterset, whole_number_filter
 from organisations.models import Membership
 from standard.models import Element
 
@@ -32,7 +32,6 @@ from .models import (
     SiteVisit,
 )
 from .serializers import (
-    MAX_ID,
     ActionResponseSerializer,
     ActionVerifySerializer,
     CertificateSerializer,
@@ -334,9 +333,7 @@ class FindingViewSet(
 
 
 class FindingActionFilter(id_filterset(FindingAction, ids=["finding"], fields=["status"])):
-    engagement = django_filters.NumberFilter(
-        field_name="finding__engagement_id", min_value=1, max_value=MAX_ID, decimal_places=0
-    )
+    engagement = whole_number_filter(field_name="finding__engagement_id")
 
 
 class FindingActionViewSet(

@@ -2,7 +2,6 @@
 filters as the register's search. Public (no sign-in) and rate limited per address."""
 
 import django_filters
-from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -14,6 +13,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import BaseThrottle
 
+from config.api import TextFilter, whole_number_filter
 from organisations.models import Region
 
 from . import register
@@ -98,45 +98,20 @@ class RegisterCertificateSerializer(serializers.ModelSerializer):
         return register.verification_url(certificate.number)
 
 
-class _AnyTextField(forms.CharField):
-    """Text a search takes as it comes: characters a database cannot hold are dropped and
-    the rest cut to a length, rather than the request refused."""
-
-    def __init__(self, *, longest: int = register.MAX_QUERY_LENGTH, **kwargs):
-        self.longest = longest
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        return super().to_python(value).replace("\x00", "")[: self.longest]
-
-
-class _TextFilter(django_filters.CharFilter):
-    field_class = _AnyTextField
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
-class _IdFilter(django_filters.NumberFilter):
-    pass
-
-
 class RegisterFilter(django_filters.FilterSet):
-    q = _TextFilter(
+    q = TextFilter(
         method="filter_name",
         label="Part of the holder's name (one or two letters: the start of it).",
     )
-    sector = _TextFilter(field_name="holder_sector__slug", label="The holder's sector (slug).")
+    sector = TextFilter(field_name="holder_sector__slug", label="The holder's sector (slug).")
     region = django_filters.ChoiceFilter(
         field_name="holder_region", choices=Region.choices, label="The holder's region."
     )
-    body = _IdFilter(
-        field_name="certification_body_id",
-        min_value=1,
-        max_value=2**63 - 1,
-        decimal_places=0,
-        label="The certification body's id.",
+    body = whole_number_filter(
+        field_name="certification_body_id", label="The certification body's id."
     )
     status = django_filters.ChoiceFilter(choices=Certificate.Status.choices)
-    number = _TextFilter(method="filter_number", label="A certificate number.")
+    number = TextFilter(method="filter_number", label="A certificate number.")
 
     class Meta:
         model = Certificate

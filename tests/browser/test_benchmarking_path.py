@@ -47,9 +47,12 @@ DASHBOARDS = [
 CHARTS_WITHOUT_TABLES = """() => [...document.querySelectorAll('main svg')].flatMap((svg) => {
     const chart = svg.closest('.app-chart');
     const next = chart && chart.nextElementSibling;
+    // The table follows the chart, itself or inside its scrollable region.
+    const table = next && (next.tagName === 'TABLE' ? next
+        : next.classList.contains('app-table-scroll') ? next.querySelector('table') : null);
     const title = svg.querySelector('title');
     const named = title && title.textContent.trim() && svg.getAttribute('role') === 'img';
-    const tabled = next && next.tagName === 'TABLE' && next.querySelectorAll('tbody tr').length;
+    const tabled = table && table.querySelectorAll('tbody tr').length;
     return named && tabled ? [] : [title ? title.textContent : svg.outerHTML.slice(0, 80)];
 })"""
 
