@@ -83,7 +83,11 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "-cycle__year", "criterion__number", "sector__name", "kind", "level"
         )
         if self._show_candidates():
-            candidates = Candidate.objects.select_related("organisation").order_by("rank")
+            candidates = (
+                Candidate.objects.visible_to(_membership(self.request))
+                .select_related("organisation")
+                .order_by("rank")
+            )
             categories = categories.prefetch_related(Prefetch("candidates", queryset=candidates))
         return categories
 

@@ -187,7 +187,8 @@ def case_study_submit(request, case_study_pk):
 @scheme_required
 def case_study_reviews(request):
     decided = (
-        CaseStudy.objects.exclude(status__in=[CaseStudy.Status.DRAFT, CaseStudy.Status.SUBMITTED])
+        CaseStudy.objects.visible_to(request.membership)
+        .exclude(status__in=[CaseStudy.Status.DRAFT, CaseStudy.Status.SUBMITTED])
         .select_related("organisation", "criterion")
         .order_by("-updated_at", "-pk")[:50]
     )
@@ -300,8 +301,8 @@ def beacon_designate(request):
 @require_http_methods(FORM_METHODS)
 @scheme_admin_required
 def beacon_end(request, beacon_pk):
-    beacon = get_object_or_404(
-        Beacon.objects.select_related("organisation", "criterion"), pk=beacon_pk
+    beacon = get_visible_or_404(
+        Beacon.objects.select_related("organisation", "criterion"), request.membership, pk=beacon_pk
     )
     form = EndForm(posted(request))
     if request.method == "POST" and form.is_valid():
