@@ -28,7 +28,9 @@ class CoreQuestionSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
-    previous_version = serializers.CharField(source="previous.version", default=None)
+    previous_version = serializers.CharField(
+        source="previous.version", default=None, allow_null=True
+    )
 
     class Meta:
         model = Standard

@@ -1,8 +1,11 @@
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 from django.utils import translation
 
 from assessments.models import Evidence, ReportJob, SelfAssessment
@@ -14,15 +17,24 @@ from standard.selectors import current_standard
 from .factories import OrganisationFactory, SectorFactory, SiteFactory, member
 
 
-@pytest.fixture(autouse=True)
-def _celery_in_process(settings):
-    """Tasks run in the test's own process unless a test starts a real worker."""
+@contextmanager
+def test_services():
+    """Tasks run in the test's own process unless a test starts a real worker; mail stays
+    in memory; passwords are hashed fast (strong hashing is slow by design, and tests need
+    it only to be correct)."""
     celery_app.conf.task_always_eager = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Strong hashing is slow by design; tests need it only to be correct.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    yield
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    with test_services():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -116,11 +128,25 @@ def scheme(db):
     }
 
 
-@pytest.fixture
-def standard(db):
-    """The sectors and the current standard, loaded as on a new installation."""
+def load_standard() -> None:
+    """The sectors and every shipped version of the standard, as on a new installation."""
     call_command("load_sectors", verbosity=0, stdout=io.StringIO())
     call_command("load_standard", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the standard once per test database; each test's changes are rolled back."""
+    with django_db_blocker.unblock():
+        load_standard()
+
+
+@pytest.fixture
+def standard(db):
+    """The current standard. A test that commits (a browser or worker test) empties the
+    database when it ends, so the next such test loads the standard again."""
+    if current_standard() is None:
+        load_standard()
     return current_standard()
 
 

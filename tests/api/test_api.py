@@ -1,13 +1,6 @@
-import pytest
 from django.core.management import call_command
 
 from organisations.models import Role, Site
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def test_organisations_are_listed_only_as_far_as_the_role_sees(alpha, beta, login):

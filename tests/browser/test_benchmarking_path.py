@@ -5,11 +5,9 @@ no accessibility failures on any page."""
 
 import csv
 import datetime
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -55,13 +53,6 @@ CHARTS_WITHOUT_TABLES = """() => [...document.querySelectorAll('main svg')].flat
     const tabled = table && table.querySelectorAll('tbody tr').length;
     return named && tabled ? [] : [title ? title.textContent : svg.outerHTML.slice(0, 80)];
 })"""
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
-    call_command("load_standard", verbosity=0, stdout=io.StringIO())
-    return current_standard()
 
 
 def hold(organisation, body, since):

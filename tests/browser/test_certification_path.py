@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.test import Client
 
 from certification.models import Certificate, Engagement
@@ -19,12 +18,6 @@ from .conftest import assert_accessible
 from .test_accessibility import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def act_as(page, membership, base_url):

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 from assessments import services
 from assessments.models import RatingValue, SelfAssessment
@@ -13,12 +12,6 @@ from .conftest import assert_accessible
 from .test_accessibility import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def test_an_applicant_completes_plans_downloads_and_submits(page, standard, alpha):

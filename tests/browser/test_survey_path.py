@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from organisations.models import Role
@@ -31,12 +30,6 @@ HEADER = [
     "Age band",
 ]
 AGE_BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75 or over"]
-
-
-@pytest.fixture
-def standard(transactional_db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def results_csv(rows=480, mistakes=False):

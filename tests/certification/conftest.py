@@ -3,26 +3,16 @@ and two assessors competent in alpha's sector, and helpers that walk an engageme
 application to decision through the services."""
 
 import datetime
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from certification import decisions, services
 from certification.models import AssessorProfile, BodyProfile, Engagement
 from organisations.models import Role
-from standard.selectors import current_standard
 
 from ..factories import SiteFactory, member
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
-    call_command("load_standard", verbosity=0, stdout=io.StringIO())
-    return current_standard()
 
 
 def accredit(body, *, day_rate="650.00"):

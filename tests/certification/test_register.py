@@ -16,24 +16,12 @@ from certification.models import Certificate, CertificateEvent, Engagement
 from certification.register import State, standing_of
 from certification.views_register import PAGE_RATE
 from organisations.models import Organisation, Role
-from standard.models import Standard
 
 from ..factories import OrganisationFactory, SectorFactory, UserFactory
 from .conftest import accredit, certify, open_engagement, record_all_findings
 
 TODAY = datetime.date.today()
 HYPERLINK = '=HYPERLINK("http://evil.example/steal","Click for details")'
-
-
-@pytest.fixture
-def small_standard(db):
-    return Standard.objects.create(
-        version="2026",
-        title="Customer Voice standard",
-        summary="",
-        status=Standard.Status.PUBLISHED,
-        content_hash="0" * 64,
-    )
 
 
 @pytest.fixture
@@ -50,7 +38,7 @@ def bodies(db):
 
 
 @pytest.fixture
-def field(db, small_standard, bodies):
+def field(db, standard, bodies):
     """A register of six certificates across two sectors, two regions, two bodies and
     three statuses, made directly (the register only reads them)."""
     health = SectorFactory(slug="health", name="Health")
@@ -64,7 +52,7 @@ def field(db, small_standard, bodies):
         ("Eastleigh Homes", housing, "south-west", kestrel, "withdrawn"),
         ("Norwood Clinic", health, "north-east", osprey, "active"),
     ]
-    return {name: make_certificate(name, *rest, standard=small_standard) for name, *rest in rows}
+    return {name: make_certificate(name, *rest, standard=standard) for name, *rest in rows}
 
 
 def make_certificate(name, sector, region, body, status, *, standard, number=None):
@@ -174,11 +162,11 @@ def test_values_that_are_not_choices_are_ignored(client, field):
     assert response.context["result"].total == 6
 
 
-def test_pages_of_results_keep_the_search(client, small_standard, bodies):
+def test_pages_of_results_keep_the_search(client, standard, bodies):
     sector = SectorFactory(slug="health", name="Health")
     for n in range(register.PAGE_SIZE + 5):
         make_certificate(
-            f"Clinic {n:02d}", sector, "london", bodies[0], "active", standard=small_standard
+            f"Clinic {n:02d}", sector, "london", bodies[0], "active", standard=standard
         )
 
     first = search(client, q="clinic", sector="health")
@@ -224,7 +212,7 @@ def one_window(monkeypatch):
     monkeypatch.setattr(core, "_get_window", lambda value, period: end)
 
 
-def test_pages_are_rate_limited_per_address(client, small_standard, one_window):
+def test_pages_are_rate_limited_per_address(client, standard, one_window):
     allowed = int(PAGE_RATE.split("/")[0])
     for _n in range(allowed):
         assert client.get(reverse("register:index")).status_code == 200
@@ -345,11 +333,11 @@ def test_the_check_takes_the_number_as_typed(client, field):
     ],
 )
 def test_the_check_says_plainly_when_a_certificate_is_not_valid(
-    client, small_standard, bodies, status, words
+    client, standard, bodies, status, words
 ):
     sector = SectorFactory(slug="health", name="Health")
     certificate = make_certificate(
-        "Westmere Hospital", sector, "london", bodies[0], status, standard=small_standard
+        "Westmere Hospital", sector, "london", bodies[0], status, standard=standard
     )
 
     body_text = check(client, certificate.number).content.decode()
@@ -359,7 +347,7 @@ def test_the_check_says_plainly_when_a_certificate_is_not_valid(
     assert "The holder may not display the mark." in body_text
 
 
-def test_the_check_says_an_unknown_number_is_unknown(client, small_standard):
+def test_the_check_says_an_unknown_number_is_unknown(client, standard):
     response = check(client, "CV-2026-999999")
     assert response.status_code == 200
     assert "No certificate has the number CV-2026-999999" in response.content.decode()
@@ -427,7 +415,7 @@ def test_the_bodies_page_lists_bodies_with_their_accreditation(client, bodies):
     assert "Accreditation suspended" in body_text
 
 
-def test_the_csv_holds_every_certificate_found_and_no_formula(client, field, small_standard):
+def test_the_csv_holds_every_certificate_found_and_no_formula(client, field, standard):
     sector = SectorFactory(slug="health", name="Health")
     make_certificate(
         HYPERLINK,
@@ -435,7 +423,7 @@ def test_the_csv_holds_every_certificate_found_and_no_formula(client, field, sma
         "london",
         field["Norwood Clinic"].certification_body,
         "active",
-        standard=small_standard,
+        standard=standard,
     )
 
     response = client.get(reverse("register:export"), {"sector": "health"})
@@ -476,7 +464,7 @@ def test_searches_take_any_text_without_failing(client, field):
     assert check(client, "CV-\x002026").status_code == 200
 
 
-def test_the_api_is_rate_limited_per_address(client, small_standard, one_window):
+def test_the_api_is_rate_limited_per_address(client, standard, one_window):
     from certification.register_api import API_RATE
 
     for _n in range(int(API_RATE.split("/")[0])):

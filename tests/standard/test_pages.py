@@ -1,15 +1,10 @@
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
 from standard.models import Element
 
-
-@pytest.fixture(autouse=True)
-def loaded(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
+pytestmark = pytest.mark.usefixtures("standard")
 
 
 def test_the_standard_opens_on_the_current_version(client):

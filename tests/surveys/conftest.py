@@ -2,22 +2,12 @@
 of tenant alpha's headquarters."""
 
 import datetime
-import io
 
 import pytest
-from django.core.management import call_command
 
 from organisations.models import Role
-from standard.selectors import current_standard
 from surveys.models import Mode, SamplingApproach
 from surveys.services import SurveyInput, survey_create
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0, stdout=io.StringIO())
-    call_command("load_standard", verbosity=0, stdout=io.StringIO())
-    return current_standard()
 
 
 def survey_input(**changes) -> SurveyInput:

@@ -17,7 +17,6 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from organisations.models import Role
-from standard.models import Standard
 from surveys import analysis, charts
 from surveys.models import SATISFACTION_COLUMNS, SURVEY_DRIVERS, Response
 from surveys.services import SurveyInput, survey_create, survey_responses_changed
@@ -25,18 +24,6 @@ from tests.factories import SiteFactory
 
 # Weights of delivery, timeliness, information, professionalism and staff attitude.
 TRUE_WEIGHTS = np.array([0.45, 0.30, 0.18, 0.10, 0.04])
-
-
-@pytest.fixture
-def standard(db):
-    return Standard.objects.create(
-        version="2026",
-        title="Customer Voice standard",
-        summary="The standard.",
-        status=Standard.Status.PUBLISHED,
-        published_on=date(2026, 1, 1),
-        content_hash="0" * 64,
-    )
 
 
 @pytest.fixture

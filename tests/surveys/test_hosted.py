@@ -8,7 +8,6 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -33,12 +32,6 @@ OTHER_TENANT_ROLES = [
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = SITE_URL
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def new_survey(alpha, **changes):

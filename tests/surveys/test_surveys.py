@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,12 +12,6 @@ from surveys import services
 from surveys.models import Response, Survey
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def standard(db):
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
 
 
 def survey_input(**changes):

@@ -239,15 +239,7 @@ def alpha_names(alpha):
 
 
 @pytest.fixture
-def standard_2026(db):
-    from django.core.management import call_command
-
-    call_command("load_sectors", verbosity=0)
-    call_command("load_standard", verbosity=0)
-
-
-@pytest.fixture
-def alpha_reports(alpha, standard_2026, settings, tmp_path):
+def alpha_reports(alpha, standard, settings, tmp_path):
     """Tenant Alpha's self-assessment and a finished gap report of it, with its file."""
     from django.core.files.base import ContentFile
 
@@ -543,7 +535,7 @@ def _alpha_survey(alpha, admin):
 
 @pytest.mark.parametrize("role", SECOND_TENANT_ROLES)
 def test_no_route_shows_or_reaches_another_tenants_data(
-    role, alpha, alpha_reports, beta, standard_2026, login
+    role, alpha, alpha_reports, beta, standard, login
 ):
     client = login(beta[role])
     secrets = alpha_names(alpha)

@@ -19,10 +19,11 @@ class Command(BaseCommand):
     def handle(self, paths, **options):
         files = [Path(p) for p in paths] or sorted(DATA_DIR.glob("*.yaml"))
         try:
+            read = [(path, read_standard_file(path)) for path in files]
             # Older versions first, so a new version can map onto its predecessor.
-            files.sort(key=lambda f: read_standard_file(f)["version"])
-            for path in files:
-                standard, outcome = standard_load(path=path)
+            read.sort(key=lambda pair: pair[1]["version"])
+            for path, data in read:
+                standard, outcome = standard_load(path=path, data=data)
                 self.stdout.write(f"Standard {standard.version} ({standard.status}): {outcome}.")
         except StandardFileError as exc:
             raise CommandError(str(exc)) from exc
