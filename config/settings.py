@@ -130,6 +130,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_SECONDS}
 # A worker process that grew past this (in KiB) is replaced after its task, so one bad
 # file cannot keep a worker's memory for good.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=1024 * 1024)
+# Stored files no row refers to (an upload whose request was killed mid-check, a report
+# whose worker died before saving its row) are removed once this old.
+ORPHAN_FILES_MIN_AGE_SECONDS = env.int("ORPHAN_FILES_MIN_AGE_SECONDS", default=3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 # Task modules other than an app's `tasks.py`, which workers find by themselves.
@@ -155,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
     "stalled-reports": {
         "task": "config.tasks.stop_stalled_reports",
         "schedule": 30.0,
+    },
+    "orphan-files": {
+        "task": "config.tasks.remove_orphan_files",
+        "schedule": crontab(minute="*/30"),
     },
     "notification-emails": {
         "task": "organisations.tasks.send_notification_emails",

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from config import heartbeat
 from config import tasks as config_tasks
-from organisations.models import Role
 from surveys import imports
 from surveys import tasks as survey_tasks
 from surveys.models import ImportJob, ReportJob, Response
@@ -70,9 +69,7 @@ def test_an_import_whose_worker_stopped_says_so_and_a_retry_stores_the_file(
     assert Response.objects.filter(survey=survey).count() == len(GOOD_ROWS)
 
 
-def test_an_import_whose_worker_is_alive_keeps_running_however_long_it_takes(
-    alpha, survey, login
-):
+def test_an_import_whose_worker_is_alive_keeps_running_however_long_it_takes(alpha, survey, login):
     job = running(
         confirmed(alpha, survey), silent_for=timedelta(seconds=5), started_ago=timedelta(hours=1)
     )
