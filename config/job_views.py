@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
-from .jobs import PdfJob
+from .jobs import PdfJob, pdf_jobs_stop_stalled
 
 RECENT_JOBS = 10
 
@@ -27,7 +27,10 @@ def pdf_job_page(
     holds the app's `start`, `job` and `download` addresses; `context` adds what the
     template shows of the owner. A report with choices of its own (the benchmark
     report's year) passes them as `fields`: the recent reports are those with the same,
-    and asking again sends them in the start address's query."""
+    and asking again sends them in the start address's query. A job whose worker
+    stopped is recorded as failed first, so the page offers to try again at once."""
+    if pdf_jobs_stop_stalled(type(job).objects.filter(pk=job.pk)):
+        job.refresh_from_db()
     if _wants_json(request):
         response = JsonResponse(_state(job, namespace))
     else:

@@ -3,11 +3,11 @@
 One machinery for every kind of report (the gap report, the survey report). Each app
 keeps a concrete model, with its own owner, file folder, ordering and `tenant_path`, and
 thin public functions that call these with its model, owner, task and build step.
+A running build marks its job alive (see `heartbeat`); one whose worker died says so.
 """
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy
 from organisations.models import Membership
 from organisations.policy import acts_for
 
-# A build takes seconds; one still running after this lost its worker.
-ABANDONED_AFTER = timedelta(minutes=10)
+from .heartbeat import Heartbeat, stalled, stop_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ class PdfJob(models.Model):
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -104,37 +104,56 @@ def pdf_job_run(
     *, model: type[PdfJob], job_id: int, related: tuple[str, ...], build: Build, name: str
 ) -> None:
     """Build the PDF of a pending job with `build`. Safe to call again: only one call
-    claims the job, and a job that is running, done or failed is left alone. A failure
-    is recorded on the job, not raised, so the task is not retried in a loop. `related`
-    is read with the job; `name` ("gap report") says which kind in the log."""
-    # A job still "running" long after it started lost its worker (the task was
-    # delivered again because it is acknowledged late): it may be claimed again.
-    abandoned = Q(status=model.Status.RUNNING, started_at__lt=timezone.now() - ABANDONED_AFTER)
-    claimed = model.objects.filter(Q(status=model.Status.PENDING) | abandoned, pk=job_id).update(
-        status=model.Status.RUNNING, progress=0, error="", started_at=timezone.now()
+    claims the job, and a job that is running (its worker alive), done or failed is left
+    alone. A failure is recorded on the job, not raised, so the task is not retried in a
+    loop. `related` is read with the job; `name` ("gap report") says which kind in the log."""
+    # A job whose worker stopped marking it alive may be claimed again (the task was
+    # delivered again because it is acknowledged late).
+    claimed_at = timezone.now()
+    claimed = model.objects.filter(Q(status=model.Status.PENDING) | stalled(), pk=job_id).update(
+        status=model.Status.RUNNING,
+        progress=0,
+        error="",
+        started_at=claimed_at,
+        heartbeat_at=claimed_at,
     )
     if not claimed:
         return
     job = model.objects.select_related(*related).get(pk=job_id)
+    with Heartbeat(model, job_id, claimed_at):
+        _build_claimed(model, job, claimed_at, build, name)
+
+
+def _build_claimed(model: type[PdfJob], job: PdfJob, claimed_at, build: Build, name: str) -> None:
+    mine = model.objects.filter(pk=job.pk, status=model.Status.RUNNING, started_at=claimed_at)
     try:
         with translation.override(job.language):
             filename, pdf = build(job)
             pdf_job_set_progress(job, 90)
             job.file.save(filename, ContentFile(pdf), save=False)
-            model.objects.filter(pk=job.pk).update(
+            finished = mine.update(
                 file=job.file.name,
                 status=model.Status.DONE,
                 progress=100,
                 finished_at=timezone.now(),
             )
+        if not finished:
+            logger.warning("%s job %s was stopped before it finished", name.capitalize(), job.pk)
+            _discard_file(job, name)
     except Exception as exc:
-        logger.exception("%s job %s failed", name.capitalize(), job_id)
+        logger.exception("%s job %s failed", name.capitalize(), job.pk)
         _discard_file(job, name)
-        model.objects.filter(pk=job.pk).update(
+        mine.update(
             status=model.Status.FAILED,
             error=_failure_message(exc),
             finished_at=timezone.now(),
         )
+
+
+def pdf_jobs_stop_stalled(queryset) -> int:
+    """Record the jobs of `queryset` whose worker stopped as failed; see `heartbeat`."""
+    message = _("The work on this report stopped unexpectedly. You can try again.")
+    return stop_stalled(queryset, field="error", message=message)
 
 
 def pdf_job_set_progress(job: PdfJob, progress: int) -> None:

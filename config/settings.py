@@ -118,10 +118,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Long work (imports, reports) is a row with a status. While a worker runs one it marks it
+# alive every JOB_HEARTBEAT_SECONDS; a job silent for JOB_STALLED_AFTER_SECONDS lost its
+# worker, says so, and may be tried again. JOB_LONGEST_SECONDS is the longest a task may
+# run: the broker hands back work left unacknowledged for longer (a claim already taken
+# makes that harmless if the first worker is still at it).
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_STALLED_AFTER_SECONDS = env.float("JOB_STALLED_AFTER_SECONDS", default=60)
+JOB_LONGEST_SECONDS = env.int("JOB_LONGEST_SECONDS", default=30 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_SECONDS}
+# A worker process that grew past this (in KiB) is replaced after its task, so one bad
+# file cannot keep a worker's memory for good.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=1024 * 1024)
+# Stored files no row refers to (an upload whose request was killed mid-check, a report
+# whose worker died before saving its row) are removed once this old.
+ORPHAN_FILES_MIN_AGE_SECONDS = env.int("ORPHAN_FILES_MIN_AGE_SECONDS", default=3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 # Task modules other than an app's `tasks.py`, which workers find by themselves.
-CELERY_IMPORTS = ["awards.events"]
+CELERY_IMPORTS = ["awards.events", "config.tasks"]
 # Periodic work, run by `celery beat`: each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     "survey-method-checks": {
@@ -135,6 +150,18 @@ CELERY_BEAT_SCHEDULE = {
     "benchmarks-nightly": {
         "task": "benchmarking.tasks.refresh_benchmarks",
         "schedule": crontab(hour=4, minute=0),
+    },
+    "stalled-imports": {
+        "task": "surveys.tasks.stop_stalled_imports",
+        "schedule": 30.0,
+    },
+    "stalled-reports": {
+        "task": "config.tasks.stop_stalled_reports",
+        "schedule": 30.0,
+    },
+    "orphan-files": {
+        "task": "config.tasks.remove_orphan_files",
+        "schedule": crontab(minute="*/30"),
     },
     "notification-emails": {
         "task": "organisations.tasks.send_notification_emails",

@@ -117,6 +117,14 @@ class ImportJobViewSet(
     filterset_class = id_filterset(ImportJob, ids=["survey"], fields=["status"])
     parser_classes = [MultiPartParser, FormParser]
 
+    # A job whose worker stopped is answered as failed, never as still running.
+    def get_object(self):
+        return imports.import_job_settle(super().get_object())
+
+    def list(self, request, *args, **kwargs):
+        imports.import_jobs_stop_stalled(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
@@ -164,7 +172,7 @@ class ImportJobViewSet(
     @extend_schema(request=None, responses={202: ImportJobSerializer})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
     def retry(self, request, pk=None, format=None):
-        """Queue a failed or abandoned job again."""
+        """Queue a failed job, or one whose worker stopped, again."""
         job = self.get_object()
         imports.import_job_retry(membership=request.membership, job=job)
         job.refresh_from_db()

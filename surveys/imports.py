@@ -23,7 +23,6 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from assessments.evidence import megabytes
+from config.heartbeat import Heartbeat, stalled, stop_stalled
 from organisations.models import Membership
 
 from . import import_checks, import_files
@@ -46,8 +46,6 @@ from .services import require_editor, survey_responses_changed
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024
-# An import of millions of rows takes minutes; one still running after this lost its worker.
-ABANDONED_AFTER = timedelta(minutes=10)
 
 
 # The fields a file's columns are matched to ----------------------------------------------
@@ -308,24 +306,34 @@ def _queue(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import.delay(job.pk))
 
 
-def _abandoned() -> Q:
-    return Q(status=ImportJob.Status.RUNNING, started_at__lt=timezone.now() - ABANDONED_AFTER)
+def import_jobs_stop_stalled(queryset) -> int:
+    """Record the jobs of `queryset` whose worker stopped as failed, so that they say so
+    and can be tried again at once (see `config.heartbeat`). Nothing of theirs was kept:
+    the worker's transaction ends with it."""
+    message = _("The work on this file stopped unexpectedly. Nothing was saved. You can try again.")
+    return stop_stalled(queryset, field="failure", message=message)
+
+
+def import_job_settle(job: ImportJob) -> ImportJob:
+    """The job as it truly stands: stopped, if its worker died. Pages and the API show
+    a job through this."""
+    if import_jobs_stop_stalled(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    return job
 
 
 def can_retry(job: ImportJob) -> bool:
-    abandoned = job.status == ImportJob.Status.RUNNING and (
-        job.started_at is None or job.started_at < timezone.now() - ABANDONED_AFTER
-    )
-    return job.status == ImportJob.Status.FAILED or abandoned
+    return job.status == ImportJob.Status.FAILED
 
 
 @transaction.atomic
 def import_job_retry(*, membership: Membership, job: ImportJob) -> ImportJob:
-    """Queue a failed job, or one whose worker was lost, again."""
+    """Queue a failed job, or one whose worker stopped, again."""
     require_editor(membership, job.survey.organisation)
-    retried = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.FAILED) | _abandoned(), pk=job.pk
-    ).update(status=ImportJob.Status.PENDING, progress=0, failure="")
+    import_jobs_stop_stalled(ImportJob.objects.filter(pk=job.pk))
+    retried = ImportJob.objects.filter(status=ImportJob.Status.FAILED, pk=job.pk).update(
+        status=ImportJob.Status.PENDING, progress=0, failure=""
+    )
     if not retried:
         raise ValidationError(_("Only a file that failed to be stored can be tried again."))
     job.refresh_from_db()
@@ -349,12 +357,20 @@ class _StaleClaim(Exception):
 
 
 def import_job_run(*, job_id: int) -> None:
-    """Check and store a pending job (or one whose worker was lost). Safe to call again:
-    only one call claims the job. Failures are recorded on the job, not raised."""
+    """Check and store a pending job (or one whose worker stopped). Safe to call again,
+    as a task delivered twice is: only one call claims the job, and a job running (its
+    worker alive), stored, failed or retried is left alone. Failures are recorded on the
+    job, not raised."""
     claimed_at = timezone.now()
     claimed = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.PENDING) | _abandoned(), pk=job_id
-    ).update(status=ImportJob.Status.RUNNING, progress=0, failure="", started_at=claimed_at)
+        Q(status=ImportJob.Status.PENDING) | stalled(), pk=job_id
+    ).update(
+        status=ImportJob.Status.RUNNING,
+        progress=0,
+        failure="",
+        started_at=claimed_at,
+        heartbeat_at=claimed_at,
+    )
     if not claimed:
         return
     job = ImportJob.objects.select_related("survey__organisation", "survey__standard").get(
@@ -362,7 +378,8 @@ def import_job_run(*, job_id: int) -> None:
     )
     progress = _Progress(job.pk)
     try:
-        _run(job, claimed_at, progress)
+        with Heartbeat(ImportJob, job_id, claimed_at):
+            _run(job, claimed_at, progress)
     except _StaleClaim:
         logger.warning("Import job %s was claimed again by another worker", job_id)
     except Exception as exc:

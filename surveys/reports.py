@@ -26,8 +26,6 @@ from .models import (
     Survey,
 )
 
-# How long a build may run before it counts as abandoned (see config.jobs).
-ABANDONED_AFTER = jobs.ABANDONED_AFTER
 CSV_CHUNK = 2000
 RESPONDENT_FIELDS = ("respondent_id", "responded_on", "channel", "site__name")
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import imports, reports, services
+from .models import ImportJob
 
 
 @shared_task
@@ -20,3 +21,8 @@ def refresh_method_checks() -> int:
 def build_survey_report(job_id: int) -> None:
     # No automatic retry: a failure is recorded on the job, and the person asks again.
     reports.report_job_run(job_id=job_id)
+
+
+@shared_task
+def stop_stalled_imports() -> int:
+    return imports.import_jobs_stop_stalled(ImportJob.objects.all())

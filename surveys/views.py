@@ -264,7 +264,7 @@ def _import_state(job):
 @never_cache
 @membership_required
 def import_job(request, import_pk):
-    job = _import_job(request, import_pk)
+    job = imports.import_job_settle(_import_job(request, import_pk))
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         response = JsonResponse(_import_state(job))
     else:

@@ -551,8 +551,9 @@ def test_a_worker_killed_while_storing_stores_nothing_and_the_job_runs_again(
     assert Response.objects.count() == 0
     assert not imports.can_retry(job)
 
-    # Later, the job counts as abandoned: a redelivered task (or a retry) claims it.
-    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    # Once its worker has been silent long enough, a redelivered task claims it.
+    silent = timezone.now() - timedelta(hours=1)
+    ImportJob.objects.filter(pk=job.pk).update(started_at=silent, heartbeat_at=silent)
     imports.import_job_run(job_id=job.pk)
 
     job.refresh_from_db()

@@ -181,16 +181,15 @@ def test_the_download_is_a_pdf_attachment(alpha, survey, login, django_capture_o
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_a_running_job_abandoned_long_ago_is_claimed_again(alpha, survey):
+def test_a_running_job_whose_worker_stopped_is_claimed_again(alpha, survey):
+    silent = timezone.now() - timedelta(minutes=5)
     job = ReportJob.objects.create(
         survey=survey,
         requested_by=alpha[Role.APPLICANT_ADMIN].user,
         status=ReportJob.Status.RUNNING,
         progress=30,
     )
-    ReportJob.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - reports.ABANDONED_AFTER - timedelta(minutes=1)
-    )
+    ReportJob.objects.filter(pk=job.pk).update(started_at=silent, heartbeat_at=silent)
 
     reports.report_job_run(job_id=job.pk)
 
