@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from certification import decisions, reminders, tasks
 from certification.models import Application, Certificate, CertificateEvent, Notice
@@ -282,6 +283,27 @@ def test_new_reminder_days_claim_each_notice_once(certificate):
     assert (first["reminder_60"], first["reminder_14"]) == (44, 16)
     assert set(second.values()) == {0}
     _assert_each_notice_once(expected=60, recipients=3)
+
+
+def test_the_body_plans_the_reviews_due_from_the_current_standards_first_reminder(
+    certificate, alpha, login
+):
+    current = Standard.objects.create(
+        version="2099",
+        title="Current",
+        summary="For tests.",
+        content_hash="2" * 64,
+        status=Standard.Status.PUBLISHED,
+        published_on=TODAY,
+    )
+    remind_on(current, [60, 14])
+    due_in(certificate, 45)
+    clone(certificate, [TODAY + datetime.timedelta(days=75)])
+    client = login(alpha[Role.CB_MANAGER])
+    home = client.get(reverse("home")).content.decode()
+    assert "Plan 1 annual review due in the next 60 days" in home
+    index = client.get(reverse("certification:index")).content.decode()
+    assert "you and the holder are reminded 60 and 14 days before" in index
 
 
 def test_a_suspended_certificate_lapses_after_the_further_period(certificate):
