@@ -10,8 +10,8 @@ Options: `--certificates N` (default 100,000) and `--batch-size N` (the sweep's 
 default otherwise). It works in a throwaway database like the other benches. The field:
 one certificate per holder, each holder with an administrator, 20 certification bodies
 with two managers each, the scheme unit with two administrators, two versions of the
-standard with different grace periods, and review dates spread so that every stage
-occurs: most reviews due within the year, some overdue within the grace period, some
+standard with different grace periods and reminder days, and review dates spread so that
+every stage occurs: most reviews due within the year, some overdue within the grace period, some
 past it, some certificates suspended by an earlier sweep long enough ago to lapse, and
 some whose cycle has ended. The first run works through that whole backlog at once (a
 daily run handles only a day's worth); the second must create nothing.
@@ -160,8 +160,9 @@ def _build_field(count: int, seed: int = 26) -> None:
             content_hash="0" * 64,
             status=Standard.Status.PUBLISHED,
             review_grace_days=grace,
+            reminder_days=days,
         )
-        for version, grace in (("bench-2021", 45), ("bench-2026", 30))
+        for version, grace, days in (("bench-2021", 45, [60, 14]), ("bench-2026", 30, [90, 30, 7]))
     ]
     scheme = Organisation.objects.create(name="Scheme Unit", kind=Organisation.Kind.SCHEME_UNIT)
     bodies = [
@@ -383,8 +384,9 @@ def _run(title, run):
 def report(options, first, second, next_day, expected) -> bool:
     counts, made = first["counts"], first["made"]
     print("First run: every notice due, as on the day the sweep first runs over a field")
-    for stage in Stage.values:
-        _line(Stage(stage).label, counts[stage])
+    stages = {name: n for name, n in counts.items() if name != "notifications"}
+    for name, n in stages.items():
+        _line(name, n)
     _run("", first)
     scaled = first["seconds"] * DEFAULT_CERTIFICATES / options.certificates
     _line("certificates a second", round(options.certificates / first["seconds"]))
@@ -398,8 +400,8 @@ def report(options, first, second, next_day, expected) -> bool:
             f"first run under {TARGET_SECONDS:.0f} s per 100,000 certificates",
             scaled < TARGET_SECONDS,
         ),
-        ("every stage occurred", all(counts[stage] > 0 for stage in Stage.values)),
-        ("notices made = notices reported", made["notices"] == sum(map(counts.get, Stage))),
+        ("every stage occurred", all(stages.values())),
+        ("notices made = notices reported", made["notices"] == sum(stages.values())),
         (
             f"notifications = recipients x notices ({expected:,})",
             made["notifications"] == expected == counts["notifications"],

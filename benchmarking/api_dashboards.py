@@ -119,8 +119,8 @@ class CertificationsView(_SchemeView):
 
 
 class PipelineView(_SchemeView):
-    """Per sector, today: reviews due within 90 days, overdue, suspended, lapsed in the
-    last 12 months."""
+    """Per sector, today: reviews due from the current standard's first reminder on (the
+    header says how many days ahead), overdue, suspended, lapsed in the last 12 months."""
 
     filter_fields = ("sector", "region", "legal_form")
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from certification.models import Certificate, Decision, Engagement
 from certification.selectors import certificate_coverage
 from organisations.models import Organisation, Region, Sector
+from standard.selectors import review_due_soon_days
 from surveys.analysis import min_group_size, score_entry
 
 from .forms_dashboards import DashboardFilters
@@ -24,7 +25,6 @@ from .models import Measure, OrganisationScore, Refresh, SectorFigure, minimum_o
 HOLDING = (Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
 ENDED = (Certificate.Status.WITHDRAWN, Certificate.Status.LAPSED, Certificate.Status.EXPIRED)
 CERTIFY = (Decision.Kind.CERTIFY, Decision.Kind.CERTIFY_WITH_CONDITIONS)
-DUE_SOON_DAYS = 90
 LAPSED_WITHIN_DAYS = 365
 MEASURE_VALUES = [measure.value for measure in Measure]
 
@@ -242,9 +242,11 @@ def table_csv_rows(table: dict) -> list[list]:
 
 
 def pipeline(membership, filters: DashboardFilters, *, today=None) -> dict:
-    """Per sector, today: valid certificates whose review is due within 90 days, those
-    overdue, those suspended, and those that lapsed within the last 12 months."""
+    """Per sector, today: valid certificates whose review is due soon (within
+    `review_due_soon_days`, which `due_soon_days` gives), those overdue, those suspended,
+    and those that lapsed within the last 12 months."""
     today = today or timezone.localdate()
+    due_soon_days = review_due_soon_days()
     active = Q(status=Certificate.Status.ACTIVE)
     counts = {
         row["holder__sector"]: row
@@ -257,7 +259,7 @@ def pipeline(membership, filters: DashboardFilters, *, today=None) -> dict:
                 filter=active
                 & Q(
                     next_review_due__gte=today,
-                    next_review_due__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
+                    next_review_due__lte=today + datetime.timedelta(days=due_soon_days),
                 ),
             ),
             overdue=Count("pk", filter=active & Q(next_review_due__lt=today)),
@@ -278,12 +280,18 @@ def pipeline(membership, filters: DashboardFilters, *, today=None) -> dict:
     ]
     header = [
         _("Sector"),
-        _("Review due within %(days)s days") % {"days": DUE_SOON_DAYS},
+        _("Review due within %(days)s days") % {"days": due_soon_days},
         _("Review overdue"),
         _("Suspended"),
         _("Lapsed in the last 12 months"),
     ]
-    return {"today": today, "rows": rows, "total": _total(rows, len(columns)), "header": header}
+    return {
+        "today": today,
+        "due_soon_days": due_soon_days,
+        "rows": rows,
+        "total": _total(rows, len(columns)),
+        "header": header,
+    }
 
 
 # Satisfaction -------------------------------------------------------------------------

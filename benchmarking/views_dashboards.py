@@ -113,7 +113,8 @@ def pipeline(request):
         return csv_download(
             dated_filename("review-pipeline"), data["header"], dashboards.table_csv_rows(data)
         )
-    labels = [_("Due within 90 days"), _("Overdue"), _("Suspended"), _("Lapsed")]
+    due = _("Due within %(days)s days") % {"days": data["due_soon_days"]}
+    labels = [due, _("Overdue"), _("Suspended"), _("Lapsed")]
     bars = [(label, n, str(n)) for label, n in zip(labels, data["total"]["cells"], strict=True)]
     return render_dashboard(
         request,

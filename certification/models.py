@@ -609,12 +609,11 @@ class CertificateEvent(models.Model):
 
 class Notice(models.Model):
     """A notice the review sweep sent about one certificate at one stage of one review
-    due date. Unique, so running the sweep again sends nothing twice."""
+    due date; a reminder also by its days before that date (the standard's
+    `reminder_days`). Unique, so running the sweep again sends nothing twice."""
 
     class Stage(models.TextChoices):
-        DUE_90 = "due_90", _("Review due in 90 days")
-        DUE_30 = "due_30", _("Review due in 30 days")
-        DUE_7 = "due_7", _("Review due in 7 days")
+        REMINDER = "reminder", _("Reminder: review due soon")
         OVERDUE = "overdue", _("Review overdue")
         SUSPENDED = "suspended", _("Suspended: review overdue past the grace period")
         LAPSED = "lapsed", _("Lapsed: suspended too long")
@@ -622,6 +621,8 @@ class Notice(models.Model):
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="notices")
     stage = models.CharField(max_length=10, choices=Stage.choices)
+    # 0 for every stage but a reminder: a NULL would make the unique key never match.
+    days_before = models.PositiveSmallIntegerField(default=0)
     review_due = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -633,11 +634,18 @@ class Notice(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate", "stage", "review_due"], name="notice_once"
+                fields=["certificate", "stage", "days_before", "review_due"], name="notice_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="reminder", days_before__gt=0)
+                | (~Q(stage="reminder") & Q(days_before=0)),
+                name="notice_days_only_for_reminders",
             ),
         ]
 
     def __str__(self):
+        if self.stage == self.Stage.REMINDER:
+            return f"{self.certificate.number}: reminder {self.days_before} days before the review"
         return f"{self.certificate.number}: {self.get_stage_display()}"
 
 

@@ -3,10 +3,11 @@ when it is overdue, suspension after the standard's grace period, lapse after a 
 one, and expiry when the three-year cycle ends without a reassessment.
 
 One generic sweep over due rows (as healthchecks' `sendalerts` does), not a function per
-interval. Each stage is a row of `STAGES`: which certificates are due for it, what it does
-to their status and who is told. For every stage the sweep selects, in batches ordered by
-primary key, the certificates due for it that have no `Notice` for that stage and review
-date yet, and handles each batch in its own transaction:
+interval. Each stage is a row of `STAGES`, and each reminder day of the standards (their
+`reminder_days`) one more row: which certificates are due for it, what it does to their
+status and who is told. For every row the sweep selects, in batches ordered by primary
+key, the certificates due for it that have no `Notice` for that stage (and days) and
+review date yet, and handles each batch in its own transaction:
 
 - it claims the batch by inserting the notices (`ON CONFLICT DO NOTHING RETURNING`), so a
   certificate another worker claimed first is left alone;
@@ -55,12 +56,20 @@ class StageRule:
     stage: str
     event: str
     statuses: tuple[str, ...]
-    # The certificates due for this stage, for one standard's grace periods.
-    due: Callable[[datetime.date, Standard], Q]
+    # The certificates due for this stage, for one standard's grace periods or reminder
+    # days (None: none of that standard's certificates).
+    due: Callable[[datetime.date, Standard], Q | None]
     becomes: str | None = None
     escalate: bool = False
-    # Whether `due` depends on the standard (its grace periods).
+    # Whether `due` depends on the standard (its grace periods or reminder days).
     per_standard: bool = False
+    # A reminder's days before the review, kept in its notices' key; 0 for other stages.
+    days_before: int = 0
+
+    @property
+    def name(self) -> str:
+        """How the sweep's counts (and the notifications' keys) name this row."""
+        return f"{self.stage}_{self.days_before}" if self.days_before else str(self.stage)
 
 
 def _days(n: int) -> datetime.timedelta:
@@ -87,10 +96,42 @@ def _suspended_by_sweep() -> Exists:
     )
 
 
-# In the order the sweep runs them: the end states first, so that a certificate whose
-# cycle ended is not also suspended, and one stage per certificate (the most relevant
-# one: a certificate 5 days from its review that never had the 90- and 30-day reminders
-# gets only the 7-day one). The date ranges of the stages do not overlap.
+def _reminder_due(days: int) -> Callable[[datetime.date, Standard], Q | None]:
+    """The reviews due for a standard's reminder at `days`: due in `days` days or fewer,
+    and more than its next smaller reminder day (from today for the smallest). None for a
+    standard that does not remind at `days`."""
+
+    def due(today: datetime.date, standard: Standard) -> Q | None:
+        if days not in standard.reminder_days:
+            return None
+        nearer = [other for other in standard.reminder_days if other < days]
+        after = Q(next_review_due__gt=today + _days(max(nearer))) if nearer else Q()
+        return after & Q(next_review_due__gte=today, next_review_due__lte=today + _days(days))
+
+    return due
+
+
+def _reminder(days: int) -> StageRule:
+    return StageRule(
+        Stage.REMINDER,
+        Kind.REMINDED,
+        (Status.ACTIVE,),
+        _reminder_due(days),
+        per_standard=True,
+        days_before=days,
+    )
+
+
+def _rules(standards: dict) -> list[StageRule]:
+    """`STAGES`, then a reminder for each day any standard reminds on, nearest first."""
+    days = {day for standard in standards.values() for day in standard.reminder_days}
+    return [*STAGES, *(_reminder(day) for day in sorted(days))]
+
+
+# In the order the sweep runs them, before the reminders: the end states first, so that a
+# certificate whose cycle ended is not also suspended, and one stage per certificate (the
+# most relevant one: a certificate 5 days from its review that never had the earlier
+# reminders gets only the nearest one). The date ranges of the stages do not overlap.
 STAGES = [
     StageRule(
         Stage.EXPIRED,
@@ -129,30 +170,6 @@ STAGES = [
         escalate=True,
         per_standard=True,
     ),
-    StageRule(
-        Stage.DUE_7,
-        Kind.REMINDED,
-        (Status.ACTIVE,),
-        lambda today, standard: Q(
-            next_review_due__gte=today, next_review_due__lte=today + _days(7)
-        ),
-    ),
-    StageRule(
-        Stage.DUE_30,
-        Kind.REMINDED,
-        (Status.ACTIVE,),
-        lambda today, standard: Q(
-            next_review_due__gt=today + _days(7), next_review_due__lte=today + _days(30)
-        ),
-    ),
-    StageRule(
-        Stage.DUE_90,
-        Kind.REMINDED,
-        (Status.ACTIVE,),
-        lambda today, standard: Q(
-            next_review_due__gt=today + _days(30), next_review_due__lte=today + _days(90)
-        ),
-    ),
 ]
 
 FIELDS = (
@@ -171,15 +188,16 @@ FIELDS = (
 
 def review_sweep(*, today: datetime.date | None = None, batch_size: int = BATCH_SIZE) -> dict:
     """Send every notice that is due today and not yet sent; returns how many notices of
-    each stage, and how many notifications, this run made."""
+    each stage (by `StageRule.name`), and how many notifications, this run made."""
     today = today or timezone.localdate()
     standards = {standard.pk: standard for standard in Standard.objects.all()}
+    rules = _rules(standards)
     staff = _staff()
-    counts = {str(rule.stage): 0 for rule in STAGES} | {"notifications": 0}
+    counts = {rule.name: 0 for rule in rules} | {"notifications": 0}
     unanalysed = 0
     # The recipient's language is unknown: notifications are written in the site's own.
     with translation.override(settings.LANGUAGE_CODE):
-        for rule in STAGES:
+        for rule in rules:
             if unanalysed >= ANALYSE_AFTER:
                 unanalysed = _analyse_notices()
             when = _when(rule, today, standards)
@@ -191,7 +209,7 @@ def review_sweep(*, today: datetime.date | None = None, batch_size: int = BATCH_
                         break
                     last_pk = rows[-1]["pk"]
                     made = _handle_batch(rule, rows, today, standards, staff)
-                counts[rule.stage] += made[0]
+                counts[rule.name] += made[0]
                 counts["notifications"] += made[1]
                 unanalysed += made[0]
                 if len(rows) < batch_size:
@@ -216,10 +234,13 @@ def _when(rule: StageRule, today: datetime.date, standards: dict) -> Q:
     """The certificates due for this stage, notice or not."""
     if not rule.per_standard:
         return Q(status__in=rule.statuses) & rule.due(today, None)
-    # Grace periods are the standard's: one condition per standard, all in one query.
+    # Grace periods and reminder days are the standard's: one condition per standard, all
+    # in one query.
     when = Q(pk__in=[])
     for standard in standards.values():
-        when |= Q(standard_id=standard.pk) & rule.due(today, standard)
+        due = rule.due(today, standard)
+        if due is not None:
+            when |= Q(standard_id=standard.pk) & due
     return Q(status__in=rule.statuses) & when
 
 
@@ -228,6 +249,7 @@ def _next_batch(rule: StageRule, when: Q, last_pk: int, batch_size: int) -> list
     sent = Notice.objects.filter(
         certificate=OuterRef("pk"),
         stage=rule.stage,
+        days_before=rule.days_before,
         review_due=OuterRef("next_review_due"),
         # Implied by the outer query; said here so that the plan never compares with the
         # notices this run has just added, which the table's statistics do not know yet.
@@ -244,7 +266,7 @@ def _next_batch(rule: StageRule, when: Q, last_pk: int, batch_size: int) -> list
 
 
 def _handle_batch(rule, rows, today, standards, staff) -> tuple[int, int]:
-    claimed = _claim(rule.stage, [row["pk"] for row in rows])
+    claimed = _claim(rule, [row["pk"] for row in rows])
     rows = [row for row in rows if row["pk"] in claimed]
     if not rows:
         return 0, 0
@@ -260,7 +282,7 @@ def _handle_batch(rule, rows, today, standards, staff) -> tuple[int, int]:
         events.append(
             (row["pk"], rule.event, today.isoformat(), wording.note % words, status_after, due)
         )
-        key = f"certificate:{row['pk']}:{rule.stage}:{due}"
+        key = f"certificate:{row['pk']}:{rule.name}:{due}"
         subject, body = wording.subject % words, wording.body % words
         link = f"{CHECK_PATH}?number={url_quote(row['number'])}"
         seen = set()
@@ -278,7 +300,7 @@ def _status_before(rule: StageRule) -> str:
     return status
 
 
-def _claim(stage: str, ids: list[int]) -> set[int]:
+def _claim(rule: StageRule, ids: list[int]) -> set[int]:
     """Add the notices of this stage for these certificates (at their current review date)
     and return the certificates whose notice this call added: one whose notice another
     worker added first is not this worker's. (The ORM's `bulk_create(ignore_conflicts=True)`
@@ -293,12 +315,13 @@ def _claim(stage: str, ids: list[int]) -> set[int]:
     else:
         among, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
     sql = (
-        f"INSERT INTO {notice} (certificate_id, stage, review_due, created_at) "
-        f"SELECT id, %s, next_review_due, %s FROM {certificate} WHERE id {among} "
-        "ON CONFLICT (certificate_id, stage, review_due) DO NOTHING RETURNING certificate_id"
+        f"INSERT INTO {notice} (certificate_id, stage, days_before, review_due, created_at) "
+        f"SELECT id, %s, %s, next_review_due, %s FROM {certificate} WHERE id {among} "
+        "ON CONFLICT (certificate_id, stage, days_before, review_due) DO NOTHING "
+        "RETURNING certificate_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stage, now, *params])
+        cursor.execute(sql, [rule.stage, rule.days_before, now, *params])
         return {pk for (pk,) in cursor.fetchall()}
 
 
@@ -398,7 +421,7 @@ def _recipients(rule: StageRule, rows: list[dict], staff: dict) -> dict[int, lis
 
 def _texts(stage: str) -> tuple[str, str, str]:
     """A stage's subject, body and history note, each with %(name)s places for `_Wording`."""
-    if stage in (Stage.DUE_90, Stage.DUE_30, Stage.DUE_7):
+    if stage == Stage.REMINDER:
         return (
             _("Annual review of certificate %(number)s due %(when)s"),
             _(
@@ -458,7 +481,7 @@ class _Wording:
     def __init__(self, stage: str, today: datetime.date, standards: dict):
         self.today = today
         self.subject, self.body, self.note = _texts(stage)
-        self.reminder = stage in (Stage.DUE_90, Stage.DUE_30, Stage.DUE_7)
+        self.reminder = stage == Stage.REMINDER
         self._dates: dict[datetime.date, str] = {}
         self._when: dict[int, str] = {}
         self.rules = {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from assessments.models import GAPS
 from organisations.models import Membership, Organisation, Site
 from standard.models import Element
+from standard.selectors import review_due_soon_days
 from surveys.models import SURVEY_DRIVERS, Survey
 
 from . import sampling
@@ -481,7 +482,8 @@ def body_to_do(membership: Membership) -> dict:
     """The counts a certification body's home page turns into next steps."""
     body = membership.organisation_id
     engagements = Engagement.objects.filter(application__certification_body=body)
-    soon = timezone.localdate() + datetime.timedelta(days=90)
+    due_soon_days = review_due_soon_days()
+    soon = timezone.localdate() + datetime.timedelta(days=due_soon_days)
     return {
         "pending_applications": Application.objects.filter(
             certification_body=body, status=Application.Status.PENDING
@@ -498,4 +500,5 @@ def body_to_do(membership: Membership) -> dict:
         "reviews_due": Certificate.objects.filter(
             certification_body=body, status__in=LIVE_STATUSES, next_review_due__lte=soon
         ).count(),
+        "due_soon_days": due_soon_days,
     }

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from assessments.models import SelfAssessment
@@ -16,6 +17,7 @@ from organisations.forms import apply_errors
 from organisations.models import Membership, Organisation, Role, Sector
 from organisations.policy import acts_for, get_visible_or_404
 from organisations.views import form_page, membership_required, posted
+from standard.selectors import reminder_days
 
 from . import decisions, selectors, services
 from .forms import (
@@ -94,6 +96,8 @@ def index(request):
         "engagements": engagements[:50],
         "certificates": certificates[:50],
         "is_body": is_body,
+        # "90, 30 and 7": the days before a review on which the sweep reminds.
+        "reminder_days": get_text_list([str(days) for days in reminder_days()], _("and")),
         "is_assessor_view": is_body and membership.role == Role.ASSESSOR,
         "my_engagements": engagements.filter(team=membership)[:50] if is_body else None,
         "can_apply": membership.role == Role.APPLICANT_ADMIN

@@ -31,6 +31,15 @@ class PublishedStandardError(ValidationError):
     pass
 
 
+# Days before a certificate's annual review is due on which the sweep reminds its holder
+# and body, unless a version of the standard says otherwise.
+DEFAULT_REMINDER_DAYS = (90, 30, 7)
+
+
+def default_reminder_days() -> list[int]:
+    return list(DEFAULT_REMINDER_DAYS)
+
+
 class Standard(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -61,6 +70,8 @@ class Standard(models.Model):
     benchmark_min_organisations = models.PositiveSmallIntegerField(default=5)
     review_grace_days = models.PositiveSmallIntegerField(default=30)
     withdrawal_after_suspension_months = models.PositiveSmallIntegerField(default=6)
+    # Different whole numbers of days, largest first (the loader checks and sorts them).
+    reminder_days = models.JSONField(default=default_reminder_days)
     lead_rotation_cycles = models.PositiveSmallIntegerField(default=2)
 
     class Meta:

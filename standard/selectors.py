@@ -4,7 +4,14 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from .models import Criterion, Element, ElementMapping, SectorGuidance, Standard
+from .models import (
+    DEFAULT_REMINDER_DAYS,
+    Criterion,
+    Element,
+    ElementMapping,
+    SectorGuidance,
+    Standard,
+)
 
 PUBLIC_STATUSES = (Standard.Status.PUBLISHED, Standard.Status.RETIRED)
 
@@ -19,6 +26,18 @@ def current_standard() -> Standard | None:
         .order_by("-published_on", "-version")
         .first()
     )
+
+
+def reminder_days() -> list[int]:
+    """The days before a review on which the current standard reminds, largest first."""
+    standard = current_standard()
+    return sorted(standard.reminder_days if standard else DEFAULT_REMINDER_DAYS, reverse=True)
+
+
+def review_due_soon_days() -> int:
+    """How many days ahead a review counts as due soon (the certification body's to-do list
+    and the pipeline dashboard): from the current standard's first reminder on."""
+    return reminder_days()[0]
 
 
 def standard_with_criteria(version: str) -> Standard:

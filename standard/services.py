@@ -24,23 +24,53 @@ from .models import (
     Standard,
 )
 
-RULE_FIELDS = {
-    "pass_min_compliant_share": Decimal,
-    "partial_action_months": int,
-    "leading_compliance_plus_share": Decimal,
-    "survey_max_margin_points": Decimal,
-    "survey_fieldwork_max_months": int,
-    "survey_min_responses_to_publish": int,
-    "benchmark_min_organisations": int,
-    "review_grace_days": int,
-    "withdrawal_after_suspension_months": int,
-    "lead_rotation_cycles": int,
-}
-QUESTION_DRIVERS = {"overall"} | {d.value for d in Driver if d != Driver.INSIGHT}
+MAX_REMINDER_DAYS = 365  # a review is due every 12 months
 
 
 class StandardFileError(Exception):
     """The data file is not a valid standard; the message says where and why."""
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def _whole(value) -> int:
+    return int(str(value))
+
+
+def _reminder_days(value) -> list[int]:
+    """Days before a review on which to remind, largest first."""
+    where = "standard.rules.reminder_days"
+    if not isinstance(value, list) or not value:
+        raise StandardFileError(f"{where}: expected a list of days, such as [90, 30, 7].")
+    for i, days in enumerate(value):
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise StandardFileError(f"{where}[{i}]: expected a whole number of days, got {days!r}.")
+        if not 1 <= days <= MAX_REMINDER_DAYS:
+            raise StandardFileError(
+                f"{where}[{i}]: {days} is not between 1 and {MAX_REMINDER_DAYS} days."
+            )
+    if len(set(value)) != len(value):
+        raise StandardFileError(f"{where}: each day may be listed once, got {value!r}.")
+    return sorted(value, reverse=True)
+
+
+# Each rule of a version: its field on Standard and how a value in the file becomes one.
+RULE_FIELDS = {
+    "pass_min_compliant_share": _decimal,
+    "partial_action_months": _whole,
+    "leading_compliance_plus_share": _decimal,
+    "survey_max_margin_points": _decimal,
+    "survey_fieldwork_max_months": _whole,
+    "survey_min_responses_to_publish": _whole,
+    "benchmark_min_organisations": _whole,
+    "review_grace_days": _whole,
+    "withdrawal_after_suspension_months": _whole,
+    "reminder_days": _reminder_days,
+    "lead_rotation_cycles": _whole,
+}
+QUESTION_DRIVERS = {"overall"} | {d.value for d in Driver if d != Driver.INSIGHT}
 
 
 def _need(data, key, kind, where):
@@ -183,7 +213,7 @@ def _build(data: dict, content_hash: str) -> Standard:
                 f"standard.previous_version: version {data['previous_version']} is not loaded; "
                 "load it first."
             )
-    rules = {key: RULE_FIELDS[key](str(value)) for key, value in data.get("rules", {}).items()}
+    rules = {key: RULE_FIELDS[key](value) for key, value in data.get("rules", {}).items()}
     standard = Standard.objects.create(
         version=data["version"],
         title=data["title"],

@@ -166,6 +166,20 @@ def test_pipeline_counts_reviews_due_overdue_suspended_and_lapsed(field, analyst
     assert "Reviews pipeline by sector" in html
 
 
+def test_pipeline_counts_reviews_due_from_the_standards_first_reminder(field, analyst):
+    field.standard.reminder_days = [60, 14]
+    field.standard.save(update_fields=["reminder_days"])
+    field.holder(due=TODAY + datetime.timedelta(days=60))
+    field.holder(due=TODAY + datetime.timedelta(days=61))
+
+    table = read_csv(analyst.get(url("pipeline"), {"format": "csv"}))
+    html = analyst.get(url("pipeline")).content.decode()
+
+    assert table[0][1] == "Review due within 60 days"
+    assert table[-1] == ["Total", "1", "0", "0", "0"]
+    assert "Due within 60 days" in html
+
+
 def test_pipeline_has_no_period_filter(analyst, db):
     html = analyst.get(url("pipeline")).content.decode()
     assert 'name="sector"' in html

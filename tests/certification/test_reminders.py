@@ -1,5 +1,6 @@
-"""The daily review sweep: reminders, escalation, suspension, lapse and expiry, each
-notice sent once however often the sweep runs, and nothing lost when it dies."""
+"""The daily review sweep: reminders on the standard's days, escalation, suspension, lapse
+and expiry, each notice sent once however often the sweep runs, and nothing lost when it
+dies; notices sent before reminder days were the standard's are kept."""
 
 import datetime
 import multiprocessing
@@ -11,6 +12,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from certification import decisions, reminders, tasks
 from certification.models import Application, Certificate, CertificateEvent, Notice
@@ -22,6 +25,13 @@ from .conftest import certify, record_all_findings
 
 TODAY = datetime.date.today()
 Stage = Notice.Stage
+OVERDUE = (Stage.OVERDUE, 0)
+SUSPENDED = (Stage.SUSPENDED, 0)
+EXPIRED = (Stage.EXPIRED, 0)
+
+
+def reminder(days):
+    return (Stage.REMINDER, days)
 
 
 @pytest.fixture
@@ -75,7 +85,8 @@ def clone(certificate, dues):
 
 
 def stages(certificate):
-    return sorted(certificate.notices.values_list("stage", flat=True))
+    """The notices sent about the certificate: (stage, days before the review)."""
+    return sorted(certificate.notices.values_list("stage", "days_before"))
 
 
 @pytest.fixture
@@ -90,15 +101,15 @@ def no_pdfs(monkeypatch):
     "days, stage",
     [
         (91, None),
-        (90, Stage.DUE_90),
-        (31, Stage.DUE_90),
-        (30, Stage.DUE_30),
-        (8, Stage.DUE_30),
-        (7, Stage.DUE_7),
-        (0, Stage.DUE_7),
-        (-1, Stage.OVERDUE),
-        (-30, Stage.OVERDUE),
-        (-31, Stage.SUSPENDED),
+        (90, reminder(90)),
+        (31, reminder(90)),
+        (30, reminder(30)),
+        (8, reminder(30)),
+        (7, reminder(7)),
+        (0, reminder(7)),
+        (-1, OVERDUE),
+        (-30, OVERDUE),
+        (-31, SUSPENDED),
     ],
 )
 def test_it_chooses_the_stage_by_the_days_left(certificate, days, stage):
@@ -110,8 +121,8 @@ def test_it_chooses_the_stage_by_the_days_left(certificate, days, stage):
 def test_it_sends_only_the_most_relevant_reminder(certificate):
     due_in(certificate, 5)
     counts = reminders.review_sweep()
-    assert stages(certificate) == [Stage.DUE_7]
-    assert counts[Stage.DUE_7] == 1 and counts[Stage.DUE_90] == counts[Stage.DUE_30] == 0
+    assert stages(certificate) == [reminder(7)]
+    assert counts["reminder_7"] == 1 and counts["reminder_90"] == counts["reminder_30"] == 0
 
 
 def test_it_tells_the_holders_administrators_and_the_bodys_managers(certificate, alpha):
@@ -138,7 +149,7 @@ def test_running_it_twice_sends_each_notification_once(certificate):
     due_in(certificate, 7)
     first = reminders.review_sweep()
     second = reminders.review_sweep()
-    assert first[Stage.DUE_7] == 1 and first["notifications"] == 3
+    assert first["reminder_7"] == 1 and first["notifications"] == 3
     assert set(second.values()) == {0}
     assert Notice.objects.count() == 1
     assert Notification.objects.count() == 3
@@ -154,12 +165,12 @@ def test_a_renewed_certificate_is_reminded_again_for_its_new_date(certificate):
     certificate.save(update_fields=["next_review_due"])
     reminders.review_sweep(today=new_due - datetime.timedelta(days=80))
     reminders.review_sweep(today=new_due - datetime.timedelta(days=20))
-    notices = certificate.notices.order_by("review_due", "stage")
-    dues = list(notices.values_list("stage", "review_due"))
+    notices = certificate.notices.order_by("review_due", "days_before")
+    dues = list(notices.values_list("days_before", "review_due"))
     assert dues == [
-        (Stage.DUE_30, TODAY + datetime.timedelta(days=20)),
-        (Stage.DUE_30, new_due),
-        (Stage.DUE_90, new_due),
+        (30, TODAY + datetime.timedelta(days=20)),
+        (30, new_due),
+        (90, new_due),
     ]
     assert Notification.objects.count() == 9
 
@@ -203,11 +214,96 @@ def test_the_grace_period_is_the_standards(certificate):
     standard.save(update_fields=["review_grace_days"])
     due_in(certificate, -10)
     reminders.review_sweep()
-    assert stages(certificate) == [Stage.OVERDUE]
+    assert stages(certificate) == [OVERDUE]
     due_in(certificate, -11)
     reminders.review_sweep()
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUSPENDED
+
+
+def remind_on(standard, days):
+    standard.reminder_days = days
+    standard.save(update_fields=["reminder_days"])
+
+
+def test_the_reminder_days_are_the_standards(certificate):
+    remind_on(certificate.standard, [60, 14])
+    due = certificate.next_review_due
+    for days in (90, 61, 60, 30, 15, 14, 7, 0):
+        reminders.review_sweep(today=due - datetime.timedelta(days=days))
+    assert stages(certificate) == [reminder(14), reminder(60)]
+    assert Notification.objects.count() == 6
+    subjects = set(Notification.objects.values_list("subject", flat=True))
+    assert subjects == {
+        f"Annual review of certificate {certificate.number} due in 60 days",
+        f"Annual review of certificate {certificate.number} due in 14 days",
+    }
+
+
+@pytest.mark.parametrize(
+    "days, sent",
+    [
+        (61, []),
+        (60, [reminder(60)]),
+        (15, [reminder(60)]),
+        (14, [reminder(14)]),
+        (0, [reminder(14)]),
+    ],
+)
+def test_a_reminder_covers_the_days_down_to_the_next_one(certificate, days, sent):
+    remind_on(certificate.standard, [60, 14])
+    due_in(certificate, days)
+    counts = reminders.review_sweep()
+    assert stages(certificate) == sent
+    assert "reminder_90" not in counts and "reminder_30" not in counts
+
+
+def test_each_certificate_is_reminded_on_its_own_standards_days(certificate):
+    newer = Standard.objects.create(
+        version="newer", title="Newer", summary="For tests.", content_hash="1" * 64
+    )
+    remind_on(newer, [60, 14])
+    (copy,) = clone(certificate, [TODAY + datetime.timedelta(days=45)])
+    copy.standard = newer
+    copy.save(update_fields=["standard"])
+    due_in(certificate, 45)
+    counts = reminders.review_sweep()
+    assert stages(certificate) == [reminder(90)]
+    assert stages(copy) == [reminder(60)]
+    assert counts["reminder_90"] == counts["reminder_60"] == 1
+    assert counts["reminder_30"] == counts["reminder_14"] == counts["reminder_7"] == 0
+
+
+def test_new_reminder_days_claim_each_notice_once(certificate):
+    remind_on(certificate.standard, [60, 14])
+    due_in(certificate, 10)
+    clone(certificate, [TODAY + datetime.timedelta(days=n) for n in range(59)])
+    first = reminders.review_sweep(batch_size=7)
+    second = reminders.review_sweep(batch_size=7)
+    assert (first["reminder_60"], first["reminder_14"]) == (44, 16)
+    assert set(second.values()) == {0}
+    _assert_each_notice_once(expected=60, recipients=3)
+
+
+def test_the_body_plans_the_reviews_due_from_the_current_standards_first_reminder(
+    certificate, alpha, login
+):
+    current = Standard.objects.create(
+        version="2099",
+        title="Current",
+        summary="For tests.",
+        content_hash="2" * 64,
+        status=Standard.Status.PUBLISHED,
+        published_on=TODAY,
+    )
+    remind_on(current, [60, 14])
+    due_in(certificate, 45)
+    clone(certificate, [TODAY + datetime.timedelta(days=75)])
+    client = login(alpha[Role.CB_MANAGER])
+    home = client.get(reverse("home")).content.decode()
+    assert "Plan 1 annual review due in the next 60 days" in home
+    index = client.get(reverse("certification:index")).content.decode()
+    assert "you and the holder are reminded 60 and 14 days before" in index
 
 
 def test_a_suspended_certificate_lapses_after_the_further_period(certificate):
@@ -245,7 +341,7 @@ def test_a_certificate_whose_cycle_ended_expires(certificate):
     reminders.review_sweep()
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.EXPIRED
-    assert stages(certificate) == [Stage.EXPIRED]
+    assert stages(certificate) == [EXPIRED]
     assert certificate.events.filter(kind=CertificateEvent.Kind.EXPIRED).count() == 1
     assert Notification.objects.filter(subject__endswith="has expired").count() == 3
 
@@ -290,6 +386,83 @@ def _assert_each_notice_once(*, expected, recipients):
     assert Notification.objects.count() == expected * recipients
     events = CertificateEvent.objects.exclude(kind=CertificateEvent.Kind.ISSUED)
     assert events.count() == expected
+
+
+# Notices sent before reminder days were the standard's ------------------------------
+
+MIGRATION = "notice_reminder_days_before"
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def _before_and_after():
+    """The certification migration before this change, and every app's latest."""
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    (node,) = [n for n in graph.nodes if n[0] == "certification" and n[1].endswith(MIGRATION)]
+    (before,) = [n.key for n in graph.node_map[node].parents if n.key[0] == "certification"]
+    return [before], graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_already_sent_are_kept_and_not_sent_again(certificate):
+    before, latest = _before_and_after()
+    due_in(certificate, 20)
+    earlier_review = certificate.next_review_due - datetime.timedelta(days=365)
+    old = [
+        ("due_90", certificate.next_review_due),
+        ("due_30", certificate.next_review_due),
+        ("due_7", earlier_review),
+        ("overdue", earlier_review),
+    ]
+    try:
+        apps = _migrate(before)
+        OldNotice = apps.get_model("certification", "Notice")
+        for stage, review_due in old:
+            OldNotice.objects.create(
+                certificate_id=certificate.pk, stage=stage, review_due=review_due
+            )
+    finally:
+        _migrate(latest)
+
+    kept = Notice.objects.values_list("stage", "days_before", "review_due")
+    assert sorted(kept) == sorted(
+        [
+            (*reminder(90), certificate.next_review_due),
+            (*reminder(30), certificate.next_review_due),
+            (*reminder(7), earlier_review),
+            (Notice.Stage.OVERDUE, 0, earlier_review),
+        ]
+    )
+    assert set(reminders.review_sweep().values()) == {0}
+    assert not Notification.objects.exists()
+
+    try:
+        apps = _migrate(before)
+        back = apps.get_model("certification", "Notice").objects.values_list("stage", "review_due")
+        assert sorted(back) == sorted(old)
+    finally:
+        _migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_going_back_keeps_one_reminder_per_old_window(certificate):
+    before, latest = _before_and_after()
+    due = certificate.next_review_due
+    for days in (60, 45, 14):
+        Notice.objects.create(
+            certificate=certificate, stage=Notice.Stage.REMINDER, days_before=days, review_due=due
+        )
+    try:
+        apps = _migrate(before)
+        back = apps.get_model("certification", "Notice").objects.values_list("stage", "review_due")
+        assert sorted(back) == [("due_30", due), ("due_90", due)]
+    finally:
+        _migrate(latest)
 
 
 def _sweep_slowly_in_a_child():

@@ -133,6 +133,23 @@ def test_a_draft_is_rebuilt_from_its_file(sectors, tmp_path):
             lambda d: d["legacy_mapping"][0]["elements"].append("7.7"),
             r"legacy_mapping\[0\]: element '7.7' does not exist",
         ),
+        (
+            lambda d: d["rules"].update(reminder_days=60),
+            r"standard\.rules\.reminder_days: expected a list of days, such as \[90, 30, 7\]",
+        ),
+        (
+            lambda d: d["rules"].update(reminder_days=[60, "a fortnight"]),
+            r"standard\.rules\.reminder_days\[1\]: expected a whole number of days, "
+            "got 'a fortnight'",
+        ),
+        (
+            lambda d: d["rules"].update(reminder_days=[400, 14]),
+            r"standard\.rules\.reminder_days\[0\]: 400 is not between 1 and 365 days",
+        ),
+        (
+            lambda d: d["rules"].update(reminder_days=[14, 60, 14]),
+            r"standard\.rules\.reminder_days: each day may be listed once, got \[14, 60, 14\]",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_with_where_and_why_and_nothing_is_saved(
@@ -147,6 +164,22 @@ def test_a_bad_file_is_refused_with_where_and_why_and_nothing_is_saved(
     with pytest.raises(StandardFileError, match=message):
         standard_load(path=path)
     assert not Standard.objects.exists()
+
+
+def test_a_version_without_reminder_days_reminds_at_90_30_and_7(loaded):
+    assert Standard.objects.get(version="2026").reminder_days == [90, 30, 7]
+
+
+def test_a_version_may_set_its_own_reminder_days(sectors, tmp_path):
+    def draft_reminding_at_14_and_60(data):
+        data.update(status="draft", previous_version=None)
+        data.pop("version_mapping")
+        data["rules"]["reminder_days"] = [14, 60]
+
+    standard, _ = standard_load(
+        path=_copy(tmp_path, "standard-2026.yaml", draft_reminding_at_14_and_60)
+    )
+    assert standard.reminder_days == [60, 14]
 
 
 def test_the_command_reports_a_bad_file_clearly(sectors, tmp_path):
