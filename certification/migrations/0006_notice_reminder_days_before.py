@@ -36,7 +36,7 @@ def reminders_by_stage(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0004_certificate_register_fields'),
+        ('certification', '0005_job_heartbeat'),
     ]
 
     operations = [
