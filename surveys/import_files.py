@@ -264,7 +264,11 @@ def _detect_encoding(handle, report) -> str:
         try:
             for block in iter(lambda: handle.read(READ_BLOCK), b""):
                 _refuse_binary(block, line_offset=lines)
-                decoder.decode(block)
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    lines += block.count(b"\n", 0, max(error.start, 0))
+                    raise
                 lines += block.count(b"\n")
                 done += len(block)
                 report(done / size)
