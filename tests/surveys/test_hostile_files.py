@@ -14,7 +14,7 @@ from django.urls import reverse
 from organisations.models import Role
 from surveys.models import ImportJob, Response
 
-from .test_import import GOOD_ROWS, HEADER, csv_bytes
+from .test_import import GOOD_ROWS, csv_bytes
 
 PEAK_LIMIT = 200 * 1024 * 1024
 MB = 1024 * 1024
@@ -343,9 +343,7 @@ def test_the_upload_page_shows_why_the_check_refused_a_workbook(editor, survey, 
     assert_nothing_kept(media)
 
 
-def test_a_file_being_checked_shows_its_progress_then_its_columns(
-    editor, survey, monkeypatch
-):
+def test_a_file_being_checked_shows_its_progress_then_its_columns(editor, survey, monkeypatch):
     monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None: None)
     page = page_upload(editor, survey, csv_bytes(GOOD_ROWS), "results.csv").content.decode()
     job = ImportJob.objects.get()
