@@ -30,6 +30,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
+from config.uploads import MEGABYTE, checked_archive, megabytes
 from organisations.models import Membership, Organisation
 from organisations.policy import may_act
 
@@ -37,7 +38,6 @@ from .models import Evidence, Rating, SelfAssessment
 from .services import EDIT_ROLES
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MEGABYTE = 1024 * 1024
 CHUNK = 64 * 1024
 
 # A text file that puremagic recognises this confidently as something else (a web page,
@@ -408,11 +408,6 @@ def max_upload_bytes() -> int:
     return getattr(settings, "EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def megabytes(size: int) -> str:
-    """20971520 -> "20", 1572864 -> "1.5": for messages that say a limit in MB."""
-    return f"{float(f'{size / MEGABYTE:.3g}'):g}"
-
-
 def inspect_upload(upload: UploadedFile) -> Detected:
     """What the upload is, by its content. Raises ValidationError (one message) if it is
     empty, too big, not one of the kinds we accept, or damaged."""
@@ -553,9 +548,11 @@ def _damaged_office_document() -> ValidationError:
 
 
 def _check_zip(upload: UploadedFile) -> Kind:
+    """An office document (or other ZIP archive), judged from its directory and small
+    manifest; its directory is within the upload limits before any part is read."""
     upload.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:
+        with checked_archive(upload) as archive:
             names = set(archive.namelist())
             if "[Content_Types].xml" in names:
                 return _ooxml_kind(archive, names)

@@ -41,25 +41,34 @@ def stalled_after() -> timedelta:
     return timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS)
 
 
-def stalled() -> Q:
-    """Running jobs whose worker has given no sign of life for too long."""
+def stalled(status: str = RUNNING) -> Q:
+    """Jobs in `status` (running, unless a job kind has another working state) whose
+    worker has given no sign of life for too long."""
     cutoff = timezone.now() - stalled_after()
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    return Q(status=RUNNING) & silent
+    return Q(status=status) & silent
 
 
-def stop_stalled(queryset: models.QuerySet, *, field: str, message: str) -> int:
-    """Record the stalled jobs of `queryset` as failed, with `message` in `field`, and
-    answer how many. Safe to call from any number of processes at once: a job is stopped
-    only while it is still the same stalled claim."""
+def stop_stalled(
+    queryset: models.QuerySet,
+    *,
+    field: str,
+    message: str,
+    status: str = RUNNING,
+    to_status: str = FAILED,
+    **changes,
+) -> int:
+    """Record the stalled jobs of `queryset` as failed (or `to_status`), with `message` in
+    `field` and any other `changes`, and answer how many. Safe to call from any number of
+    processes at once: a job is stopped only while it is still the same stalled claim."""
     model = queryset.model
     stopped = 0
-    candidates = queryset.filter(stalled()).values_list("pk", "started_at")[:STOP_BATCH]
+    candidates = queryset.filter(stalled(status)).values_list("pk", "started_at")[:STOP_BATCH]
     for pk, started_at in candidates:
         if _beating_in_cache(model, pk, started_at):
             continue
-        stopped += model.objects.filter(stalled(), pk=pk, started_at=started_at).update(
-            status=FAILED, finished_at=timezone.now(), **{field: message}
+        stopped += model.objects.filter(stalled(status), pk=pk, started_at=started_at).update(
+            status=to_status, finished_at=timezone.now(), **{field: message}, **changes
         )
     if stopped:
         logger.warning("Stopped %s %s job(s) whose worker stopped", stopped, model._meta.label)
@@ -71,8 +80,11 @@ class Heartbeat:
     runs. Enter it after the claim (which sets `heartbeat_at`) and outside the work's
     transaction."""
 
-    def __init__(self, model: type[models.Model], job_id: int, claimed_at: datetime):
+    def __init__(
+        self, model: type[models.Model], job_id: int, claimed_at: datetime, status=RUNNING
+    ):
         self.model, self.job_id, self.claimed_at = model, job_id, claimed_at
+        self.status = status
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._beat, name=f"heartbeat-{model._meta.label_lower}-{job_id}", daemon=True
@@ -111,7 +123,7 @@ class Heartbeat:
         # A row the work itself has locked (its last update, not yet committed) is
         # skipped rather than waited for: waiting could outlast the block.
         claim = self.model.objects.filter(
-            pk=self.job_id, status=RUNNING, started_at=self.claimed_at
+            pk=self.job_id, status=self.status, started_at=self.claimed_at
         )
         with transaction.atomic():
             mine = claim.select_for_update(skip_locked=True).values("pk")

@@ -258,6 +258,33 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
 
+# Uploaded files are read only within these bounds (survey results and evidence alike);
+# `config.uploads` reads them. Archive figures are checked from the archive's directory
+# before anything is unpacked. Each can be set from the environment, e.g.
+# UPLOAD_MAX_COLUMNS=2000.
+UPLOAD_LIMITS = {
+    # One packed part (a sheet, a document's text) unpacked, and all parts together.
+    "member_bytes": env.int("UPLOAD_MAX_MEMBER_BYTES", default=200 * 1024 * 1024),
+    "archive_bytes": env.int("UPLOAD_MAX_ARCHIVE_BYTES", default=500 * 1024 * 1024),
+    # How many times its packed size a part may unpack to (ordinary sheets: 5 to 30).
+    "member_ratio": env.int("UPLOAD_MAX_MEMBER_RATIO", default=100),
+    "members": env.int("UPLOAD_MAX_MEMBERS", default=1_000),
+    "sheets": env.int("UPLOAD_MAX_SHEETS", default=50),
+    "rows": env.int("UPLOAD_MAX_ROWS", default=5_000_000),
+    "columns": env.int("UPLOAD_MAX_COLUMNS", default=1_000),
+    "cells": env.int("UPLOAD_MAX_CELLS", default=100_000_000),
+    # Excel's own limit for one cell, and the longest column name a mapping can name.
+    "cell_chars": env.int("UPLOAD_MAX_CELL_CHARS", default=32_767),
+    "header_chars": env.int("UPLOAD_MAX_HEADER_CHARS", default=255),
+    # One line of a CSV file (a row, unless a quoted value holds a line break).
+    "row_chars": env.int("UPLOAD_MAX_ROW_CHARS", default=1024 * 1024),
+    # What an import job keeps of each cell of its preview.
+    "preview_chars": env.int("UPLOAD_MAX_PREVIEW_CHARS", default=100),
+}
+# A worker that has grown past this (in KiB) after a task is replaced by a fresh one, so
+# one large file cannot hold a worker's memory for good.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KIB", default=1_000_000)
+
 # Benchmarks: the fewest organisations a figure may describe. The standard's rule (5) applies
 # when unset; the setting may only raise it, never lower it.
 BENCHMARK_MIN_ORGANISATIONS = env.int("BENCHMARK_MIN_ORGANISATIONS", default=None)

@@ -16,6 +16,7 @@ from . import analysis, imports, selectors, services
 from .models import ImportJob, Response, Survey
 from .serializers import (
     ImportFieldSerializer,
+    ImportJobListSerializer,
     ImportJobSerializer,
     ImportMappingSerializer,
     ImportUploadSerializer,
@@ -137,9 +138,16 @@ class ImportJobViewSet(
             )
         },
     )
+    def get_serializer_class(self):
+        # A list leaves out each job's columns, first rows and errors, so it stays small.
+        return ImportJobListSerializer if self.action == "list" else ImportJobSerializer
+
     def create(self, request, *args, **kwargs):
-        """Upload a CSV or XLSX file; answers its columns, first rows and a suggested
-        mapping. Nothing is stored until the mapping is confirmed."""
+        """Upload a CSV or XLSX file. The file is checked by a worker: while the job's
+        status is `checking`, follow it (GET the job); at `mapping` it has the file's
+        columns and first rows, at `refused` its `failure` says why the file cannot be
+        imported. A suggested mapping is answered when the check is already done.
+        Nothing is stored until the mapping is confirmed."""
         data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         survey = get_object_or_404(
@@ -151,10 +159,9 @@ class ImportJobViewSet(
             )
         except DjangoValidationError as error:
             raise ValidationError({"file": error.messages}) from error
-        body = {
-            "job": ImportJobSerializer(job).data,
-            "suggested_mapping": imports.suggested_mapping(job),
-        }
+        job.refresh_from_db()  # a worker may have checked it already
+        mapping = imports.suggested_mapping(job) if job.status == ImportJob.Status.MAPPING else {}
+        body = {"job": ImportJobSerializer(job).data, "suggested_mapping": mapping}
         return APIResponse(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ImportMappingSerializer, responses={202: ImportJobSerializer})

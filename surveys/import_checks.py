@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.reports import spreadsheet_safe
 
-from .import_files import ROW
+from .import_files import ROW, SHAPE
 from .models import (
     IMPORTANCE_COLUMNS,
     SCALE_MAX,
@@ -31,6 +31,7 @@ from .models import (
 )
 
 KEPT_ERRORS = 1000
+KEPT_VALUE_CHARS = 200
 RESPONDENT_ID_MAX = Response._meta.get_field("respondent_id").max_length
 # English and Welsh answers (ie/na; oes/nac oes; do/naddo) both count.
 YES_NO = {
@@ -234,8 +235,10 @@ class ErrorLog:
         ).iter_rows():
             self.count += 1
             if len(self.kept) < KEPT_ERRORS:
+                # The job keeps the start of a long value; the file keeps all of it.
+                kept_value = (value or "")[:KEPT_VALUE_CHARS]
                 self.kept.append(
-                    {"row": row, "column": column, "value": value or "", "reason": reason}
+                    {"row": row, "column": column, "value": kept_value, "reason": reason}
                 )
             self.writer.writerow([row, spreadsheet_safe(column), spreadsheet_safe(value), reason])
 
@@ -246,7 +249,7 @@ class ErrorLog:
 
 def _chunk_errors(plan: Plan, frame: pl.DataFrame) -> list[pl.DataFrame]:
     masks = frame.select(*(c.bad.alias(str(n)) for n, c in enumerate(plan.checks)))
-    found = []
+    found = _shape_errors(frame)
     for n, check in enumerate(plan.checks):
         mask = masks.get_column(str(n))
         if mask.any():
@@ -260,6 +263,21 @@ def _chunk_errors(plan: Plan, frame: pl.DataFrame) -> list[pl.DataFrame]:
                 )
             )
     return found
+
+
+def _shape_errors(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """A row with more or fewer fields than columns: one error for the whole row."""
+    if SHAPE not in frame.columns or frame.get_column(SHAPE).is_null().all():
+        return []
+    return [
+        frame.filter(pl.col(SHAPE).is_not_null()).select(
+            pl.col(ROW),
+            pl.lit(-1, dtype=pl.Int32).alias("order"),
+            pl.lit("").alias("column"),
+            pl.lit("").alias("value"),
+            pl.col(SHAPE).alias("reason"),
+        )
+    ]
 
 
 # Duplicates ----------------------------------------------------------------------------

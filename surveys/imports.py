@@ -1,9 +1,13 @@
 """Survey results files: upload, column matching, checking and storing.
 
-An upload becomes an `ImportJob` (MAPPING) once the file is stored and read far enough
-to show its columns; confirming the mapping queues it (PENDING); a Celery task runs it
-(RUNNING) to DONE, INVALID (row errors, nothing stored) or FAILED (our fault, nothing
-stored, can be retried).
+An upload becomes an `ImportJob` (CHECKING) once the file is stored, hashed and sniffed
+within bounds in the web request; a file the sniff refuses leaves neither a job nor a
+file behind. A Celery task then reads the whole file within the upload limits
+(`config.uploads`): its columns and first rows (MAPPING), or the reason it cannot be
+imported (REFUSED, its file deleted). Confirming the mapping queues it (PENDING); a
+Celery task runs it (RUNNING) to DONE, INVALID (row errors, nothing stored) or FAILED
+(our fault, nothing stored, can be retried). Nothing that inflates (a workbook is a ZIP
+archive) or reads every row happens in the web request.
 
 The run reads the file in chunks with polars and checks each chunk column by column.
 Every chunk is loaded (COPY on PostgreSQL, batched inserts elsewhere) inside one
@@ -35,8 +39,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from assessments.evidence import megabytes
 from config.heartbeat import Heartbeat, stalled, stop_stalled
+from config.uploads import megabytes
 from organisations.models import Membership
 
 from . import import_checks, import_files
@@ -160,15 +164,15 @@ class _HashingFile(File):
 
 
 def import_job_create(*, membership: Membership, survey: Survey, upload: UploadedFile) -> ImportJob:
-    """Store an uploaded results file and read its columns. Raises ValidationError (one
-    message) and keeps nothing if the file cannot be imported."""
+    """Store an uploaded results file and queue its checking. Raises ValidationError (one
+    message) and keeps nothing if a bounded look already shows it cannot be imported."""
     require_editor(membership, survey.organisation)
     limit = max_import_bytes()
     if upload is None:
         raise ValidationError(_("Choose the file to upload."), code="required")
     if upload.size is not None and upload.size > limit:
         raise _too_big(limit)
-    job = ImportJob(survey=survey, uploaded_by=membership.user, status=ImportJob.Status.MAPPING)
+    job = ImportJob(survey=survey, uploaded_by=membership.user, status=ImportJob.Status.CHECKING)
     job.original_name = Path((upload.name or "results").replace("\\", "/")).name[-255:]
     content = _HashingFile(upload)
     job.file.save(f"{uuid.uuid4().hex}.upload", content, save=False)
@@ -180,15 +184,71 @@ def import_job_create(*, membership: Membership, survey: Survey, upload: Uploade
         if job.size > limit:
             raise _too_big(limit)
         with job.file.open("rb") as handle:
-            inspected = import_files.inspect(handle)
-        job.file_format, job.encoding = inspected.file_format, inspected.encoding
-        job.delimiter, job.columns = inspected.delimiter, inspected.columns
-        job.preview = inspected.preview
+            job.file_format = import_files.sniff(handle)
         job.save()
     except BaseException:
         job.file.storage.delete(job.file.name)
         raise
+    _queue_check(job)
     return job
+
+
+def import_job_check(*, job_id: int) -> None:
+    """Read a checking job's whole file within the upload limits: its columns and first
+    rows (then MAPPING), or the reason it cannot be imported (then REFUSED, and the file
+    is deleted). Safe to call again: a job no longer checking is left alone."""
+    claimed_at = timezone.now()
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status=ImportJob.Status.CHECKING, started_at__isnull=True
+    ).update(started_at=claimed_at, heartbeat_at=claimed_at)
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    progress = _Progress(job.pk)
+    try:
+        with (
+            Heartbeat(ImportJob, job_id, claimed_at, status=ImportJob.Status.CHECKING),
+            job.file.open("rb") as handle,
+        ):
+            found = import_files.inspect(handle, lambda done: progress.report(99 * done))
+    except ValidationError as error:
+        _refuse(job, " ".join(error.messages))
+        return
+    except Exception:
+        logger.exception("Import job %s could not be checked", job_id)
+        _refuse(job, _failure_message_for_check())
+        return
+    finally:
+        progress.close()
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+        status=ImportJob.Status.MAPPING,
+        progress=0,
+        encoding=found.encoding,
+        delimiter=found.delimiter,
+        columns=found.columns,
+        preview=found.preview,
+    )
+
+
+def _refuse(job: ImportJob, reason: str) -> None:
+    refused = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+        status=ImportJob.Status.REFUSED, failure=reason, file="", finished_at=timezone.now()
+    )
+    if refused:
+        job.file.storage.delete(job.file.name)
+
+
+def _failure_message_for_check() -> str:
+    return _(
+        "The file could not be checked, and nothing was kept. Upload it again; if it fails "
+        "again, tell the Customer Voice team the date and time it happened."
+    )
+
+
+def _queue_check(job: ImportJob) -> None:
+    from .tasks import check_import  # the task module imports this one
+
+    transaction.on_commit(lambda: check_import.delay(job.pk))
 
 
 def _too_big(limit: int) -> ValidationError:
@@ -311,7 +371,20 @@ def import_jobs_stop_stalled(queryset) -> int:
     and can be tried again at once (see `config.heartbeat`). Nothing of theirs was kept:
     the worker's transaction ends with it."""
     message = _("The work on this file stopped unexpectedly. Nothing was saved. You can try again.")
-    return stop_stalled(queryset, field="failure", message=message)
+    stopped = stop_stalled(queryset, field="failure", message=message)
+    # A check that stopped is not tried again by itself (the file may be what stopped
+    # it): the file is let go, for the orphan sweep, and the person is asked for it again.
+    check_message = _(
+        "The check of this file stopped unexpectedly. Nothing was kept. Upload it again."
+    )
+    return stopped + stop_stalled(
+        queryset,
+        field="failure",
+        message=check_message,
+        status=ImportJob.Status.CHECKING,
+        to_status=ImportJob.Status.REFUSED,
+        file="",
+    )
 
 
 def import_job_settle(job: ImportJob) -> ImportJob:
@@ -344,7 +417,7 @@ def import_job_retry(*, membership: Membership, job: ImportJob) -> ImportJob:
 def import_job_progress(job: ImportJob) -> int:
     """How far a job has got, 0 to 100. On PostgreSQL the row always says; on SQLite,
     which lets one connection write at a time, a running job reports through the cache."""
-    if job.status == ImportJob.Status.RUNNING:
+    if job.status in (ImportJob.Status.CHECKING, ImportJob.Status.RUNNING):
         return max(job.progress, cache.get(_progress_key(job.pk), 0))
     return job.progress
 

@@ -200,6 +200,8 @@ class ImportJob(models.Model):
     """One uploaded results file, from mapping its columns to storing its rows."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking the file")
+        REFUSED = "refused", _("Cannot be read: nothing was stored")
         MAPPING = "mapping", _("Waiting for its columns to be matched")
         PENDING = "pending", _("Waiting to start")
         RUNNING = "running", _("Being checked and stored")
@@ -225,7 +227,7 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     errors_file = models.FileField(upload_to="survey-imports/errors/%Y/%m/", blank=True)
-    failure = models.TextField(blank=True)
+    failure = models.TextField(blank=True)  # why a job failed or its file was refused
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -254,7 +256,7 @@ class ImportJob(models.Model):
 
     @property
     def is_active(self):
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+        return self.status in (self.Status.CHECKING, self.Status.PENDING, self.Status.RUNNING)
 
 
 class SurveyLink(models.Model):

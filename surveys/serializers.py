@@ -185,6 +185,14 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ImportJobListSerializer(ImportJobSerializer):
+    class Meta(ImportJobSerializer.Meta):
+        fields = [
+            f for f in ImportJobSerializer.Meta.fields if f not in ("columns", "preview", "errors")
+        ]
+        read_only_fields = fields
+
+
 class ImportUploadSerializer(serializers.Serializer):
     survey = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     file = serializers.FileField()

@@ -13,6 +13,12 @@ def run_import(job_id: int) -> None:
 
 
 @shared_task
+def check_import(job_id: int) -> None:
+    # No automatic retry: a file that cannot be read is refused on the job.
+    imports.import_job_check(job_id=job_id)
+
+
+@shared_task
 def refresh_method_checks() -> int:
     return services.survey_methods_refresh_all()
 

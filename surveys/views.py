@@ -265,8 +265,12 @@ def _import_state(job):
 @membership_required
 def import_job(request, import_pk):
     job = imports.import_job_settle(_import_job(request, import_pk))
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+    wants_json = request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+    if wants_json:
         response = JsonResponse(_import_state(job))
+    elif job.status == ImportJob.Status.MAPPING and _can_edit(request.membership, job.survey):
+        # Checked: the person who can match its columns goes on to do so.
+        response = redirect("surveys:import_mapping", job.pk)
     else:
         errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
         context = {

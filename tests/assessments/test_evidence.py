@@ -549,3 +549,24 @@ def test_evidence_of_a_submitted_self_assessment_cannot_be_deleted(
     services.evidence_update(
         membership=editor, evidence=report, title="Complaints report 2026", review_date=None
     )
+
+
+def test_an_office_document_that_unpacks_far_beyond_its_size_is_refused_unread(editor, media):
+    # 60 MB of one repeated byte packs into a few tens of kilobytes: a zip bomb.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/media/image1.png", "w") as part:
+            for _block in range(60):
+                part.write(b"\0" * 1024 * 1024)
+
+    with pytest.raises(ValidationError) as refused:
+        services.evidence_add_file(
+            membership=editor, title="Bomb", upload=upload("policy.docx", buffer.getvalue())
+        )
+
+    assert refused.value.message_dict["upload"] == [
+        "“word/media/image1.png” in the file unpacks to more than 100 times its packed size, "
+        "far more than any ordinary document does."
+    ]
+    assert not [p for p in media.rglob("*") if p.is_file()]
