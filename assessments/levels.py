@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from standard.models import Level
+from standard.scales import MEETS
 
-from .models import MEETS, RatingValue
+from .models import RatingValue
 
 
 @dataclass

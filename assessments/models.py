@@ -10,17 +10,7 @@ from config.jobs import PdfJob
 from organisations.models import Organisation
 from organisations.querysets import TenantQuerySet
 from standard.models import Element, Standard
-
-
-class RatingValue(models.TextChoices):
-    COMPLIANCE_PLUS = "compliance_plus", _("Compliance plus")
-    COMPLIANT = "compliant", _("Compliant")
-    PARTIAL = "partial", _("Partial")
-    NON_COMPLIANT = "non_compliant", _("Non-compliant")
-
-
-MEETS = {RatingValue.COMPLIANCE_PLUS, RatingValue.COMPLIANT}
-GAPS = {RatingValue.PARTIAL, RatingValue.NON_COMPLIANT}
+from standard.scales import RatingValue
 
 
 class SelfAssessment(models.Model):

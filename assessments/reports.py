@@ -16,9 +16,10 @@ from config import jobs
 from config.csvsafe import neutralise as spreadsheet_safe
 from organisations.models import Membership
 from standard.models import Level, LevelDescriptor
+from standard.scales import RATINGS, UNRATED_LABEL, UNRATED_PDF_COLOUR
 
 from . import selectors
-from .models import Action, RatingValue, ReportJob, SelfAssessment
+from .models import Action, ReportJob, SelfAssessment
 
 PDF_TEMPLATE = "assessments/report/gap_report_pdf.html"
 
@@ -84,14 +85,6 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
 
 
-# Bar colours from the GOV.UK palette; every bar is also labelled with its words and count.
-RATING_BARS = [
-    (RatingValue.COMPLIANCE_PLUS, "#4c2c92"),
-    (RatingValue.COMPLIANT, "#00703c"),
-    (RatingValue.PARTIAL, "#ffdd00"),
-    (RatingValue.NON_COMPLIANT, "#d4351c"),
-    ("", "#b1b4b6"),
-]
 CHART_LABEL_WIDTH = 120
 CHART_BAR_WIDTH = 150
 CHART_ROW_HEIGHT = 24
@@ -134,13 +127,12 @@ class Chart:
 
 def rating_chart(result) -> Chart:
     """Bars of a criterion's elements by rating, scaled to its number of elements."""
+    # Every bar is also labelled with its words and count, not told by colour alone.
+    rows = [(r.label, result.counts.get(r.value, 0), r.pdf_colour) for r in RATINGS]
+    rows.append((UNRATED_LABEL, result.total - result.rated, UNRATED_PDF_COLOUR))
     bars = []
     total = result.total or 1
-    for row, (value, colour) in enumerate(RATING_BARS):
-        if value:
-            label, count = RatingValue(value).label, result.counts.get(value, 0)
-        else:
-            label, count = _("Not rated"), result.total - result.rated
+    for row, (label, count, colour) in enumerate(rows):
         width = round(count / total * CHART_BAR_WIDTH)
         bars.append(ChartBar(str(label), count, colour, row * CHART_ROW_HEIGHT + 2, width))
     return Chart(bars, result.total)

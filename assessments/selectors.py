@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from standard.models import Criterion, Element
+from standard.scales import GAPS
 
 from .levels import criterion_result
-from .models import GAPS, Action, Rating, SelfAssessment
+from .models import Action, Rating, SelfAssessment
 
 
 def criteria_with_elements(standard):

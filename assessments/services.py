@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from organisations.models import Membership, Organisation, Role
 from organisations.policy import acts_for
 from standard.models import Element, ElementMapping, Standard
+from standard.scales import GAPS, RATING
 from standard.selectors import current_standard
 
 from .models import (
-    GAPS,
     Action,
     PublicCommitment,
     Rating,
@@ -114,7 +114,7 @@ def _carry_forward(new: SelfAssessment, previous: SelfAssessment) -> None:
         if not carried:
             continue
         rated = [r for r in carried if r.value]
-        rating.value = min((r.value for r in rated), key=_severity, default="")
+        rating.value = min((r.value for r in rated), key=_points, default="")
         rating.narrative = "\n\n".join(r.narrative for r in carried if r.narrative)
         # Only a headquarters marks elements as run centrally; a unit inherits them afresh.
         rating.is_corporate = not new.organisation.parent_id and any(
@@ -187,14 +187,8 @@ def _carry_note(change, from_elements):
     return notes.get(change, "") % {"codes": codes} if notes.get(change) else ""
 
 
-def _severity(value):
-    order = [
-        RatingValue.NON_COMPLIANT,
-        RatingValue.PARTIAL,
-        RatingValue.COMPLIANT,
-        RatingValue.COMPLIANCE_PLUS,
-    ]
-    return order.index(value)
+def _points(value):
+    return RATING[value].points
 
 
 class RatingConflict(ValidationError):

@@ -32,17 +32,10 @@ from benchmarking.models import Measure, OrganisationScore, SectorFigure
 from certification.models import Certificate, Engagement, Finding
 from certification.reliance import AssessedElements, ElementRow
 from standard.models import Level, Standard
+from standard.scales import RATING, level_rank
 from surveys.analysis import mean_change, mean_interval
 
 from .models import Category
-
-LEVEL_ORDER = [Level.DEVELOPING, Level.MEETING, Level.STRONG, Level.LEADING]
-RATING_POINTS = {
-    RatingValue.NON_COMPLIANT: 0,
-    RatingValue.PARTIAL: 1,
-    RatingValue.COMPLIANT: 2,
-    RatingValue.COMPLIANCE_PLUS: 3,
-}
 
 
 @dataclass
@@ -67,7 +60,7 @@ class Assessment:
 
     @property
     def average_points(self) -> float:
-        return sum(RATING_POINTS[r] for r in self.ratings.values()) / len(self.ratings)
+        return sum(RATING[r].points for r in self.ratings.values()) / len(self.ratings)
 
     @property
     def compliance_plus(self) -> int:
@@ -191,7 +184,7 @@ def _best(category, holders, assessments, scores) -> list[Ranked]:
         share = latest.compliance_plus / len(latest.ratings)
         reasons = [_level_reason(criterion, level, latest)]
         reasons.append(_score_reason(criterion, score, top_quarter))
-        key = (LEVEL_ORDER.index(level), share, score.score if score else -math.inf)
+        key = (level_rank(level), share, score.score if score else -math.inf)
         ranked.append(
             Ranked(organisation_id, holders[organisation_id], key[0] + share, key, reasons)
         )

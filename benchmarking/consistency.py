@@ -25,10 +25,10 @@ from statsmodels.stats.multitest import multipletests
 
 from assessments.models import RatingValue
 from certification.models import Engagement, Finding
+from standard.scales import GAPS
 from surveys.analysis import share_interval
 
 RATINGS = [rating.value for rating in RatingValue]
-GAPS = [RatingValue.PARTIAL.value, RatingValue.NON_COMPLIANT.value]
 ALPHA = 0.05
 # Holm-Šidák rather than Holm: statsmodels runs a full garbage collection on every Holm
 # adjustment, which made a refresh of a large field spend most of its time collecting.
@@ -270,7 +270,7 @@ def assessor_results(frame: pd.DataFrame) -> dict:
         return {"assessors": [], "too_few": 0}
     table = _rating_table(frame, ["body_id", "assessor_id"])
     table["plus"] = table[RatingValue.COMPLIANCE_PLUS.value]
-    table["gaps"] = table[GAPS].sum(axis=1)
+    table["gaps"] = table[list(GAPS)].sum(axis=1)
     table["n"] = table[RATINGS].sum(axis=1)
     eligible = table[table["n"] >= MIN_ASSESSOR_FINDINGS]
     names = frame.groupby("assessor_id")["assessor"].first()

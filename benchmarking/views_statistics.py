@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from assessments.models import RatingValue
 from organisations.views import scheme_required
+from standard.scales import RATINGS
 
 from . import consistency, effectiveness
 from .exports import csv_download
@@ -21,13 +21,6 @@ from .views_dashboards import dated_filename, render_dashboard
 FILTERS = ("sector", "period")
 NIGHTLY = "benchmarks-nightly"
 
-# GOV.UK colours; each rating's bar has at least 3:1 contrast with white.
-RATING_COLOURS = {
-    RatingValue.COMPLIANCE_PLUS: "#00703c",
-    RatingValue.COMPLIANT: "#1d70b8",
-    RatingValue.PARTIAL: "#b58840",
-    RatingValue.NON_COMPLIANT: "#d4351c",
-}
 WIDTH = 640
 LABEL_WIDTH = 200
 ROW_HEIGHT = 30
@@ -72,7 +65,7 @@ def _p(value: float | None) -> str:
 
 
 def _rating_labels() -> list[str]:
-    return [str(rating.label) for rating in RatingValue]
+    return [str(rating.label) for rating in RATINGS]
 
 
 def _comparison_rows(entries: list[dict]) -> list[list]:
@@ -87,7 +80,8 @@ def _comparison_rows(entries: list[dict]) -> list[list]:
             row += [_number(entry["cramers_v"], 2), _p(entry["p_adjusted"])]
             row.append(_("Stands out") if entry["flagged"] else _("No clear difference"))
         else:
-            row += ["–"] * 6 + [_("Too few findings to test")]
+            untested = len(RATINGS) + 2  # the other bodies' shares, Cramér's V and p
+            row += ["–"] * untested + [_("Too few findings to test")]
         rows.append(row)
     return rows
 
@@ -165,8 +159,9 @@ def distribution_chart(data: dict) -> dict | None:
         return None
     totals = {}
     for entry in comparisons:
-        own, others = totals.setdefault(entry["body_id"], (entry["body"], [0] * 4, [0] * 4))[1:]
-        for index in range(4):
+        zeros = ([0] * len(RATINGS), [0] * len(RATINGS))
+        own, others = totals.setdefault(entry["body_id"], (entry["body"], *zeros))[1:]
+        for index in range(len(RATINGS)):
             own[index] += entry["counts"][index]
             others[index] += entry["others"][index]
     plot_width = WIDTH - LABEL_WIDTH - 10
@@ -178,7 +173,7 @@ def distribution_chart(data: dict) -> dict | None:
             )
             y += ROW_HEIGHT
         y += 12
-    legend = _legend([(rating.label, RATING_COLOURS[rating]) for rating in RatingValue], top=y)
+    legend = _legend([(rating.label, rating.chart_colour) for rating in RATINGS], top=y)
     return {
         "width": WIDTH,
         "height": max(item["y"] for item in legend) + 30,
@@ -213,9 +208,9 @@ def _legend(items: list[tuple[str, str]], *, top: int) -> list[dict]:
 def _parts(counts: list[int], plot_width: float) -> list[dict]:
     total = sum(counts) or 1
     parts, x = [], LABEL_WIDTH
-    for rating, count in zip(RatingValue, counts, strict=True):
+    for rating, count in zip(RATINGS, counts, strict=True):
         width = round(count / total * plot_width, 1)
-        parts.append({"x": round(x, 1), "width": width, "colour": RATING_COLOURS[rating]})
+        parts.append({"x": round(x, 1), "width": width, "colour": rating.chart_colour})
         x += width
     return parts
 

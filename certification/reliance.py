@@ -22,11 +22,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from assessments.levels import criterion_result
-from assessments.models import GAPS, RatingValue
+from assessments.models import RatingValue
 from config.csvsafe import neutralise
 from organisations.models import Membership, Organisation
 from organisations.policy import relied_on_organisations
 from standard.models import Criterion, Element, Level
+from standard.scales import GAPS
 from surveys import analysis
 from surveys.models import OVERALL, Survey
 

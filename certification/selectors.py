@@ -9,9 +9,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import GAPS
 from organisations.models import Membership, Organisation, Site
 from standard.models import Element
+from standard.scales import GAPS, RatingValue
 from standard.selectors import review_due_soon_days
 from surveys.models import SURVEY_DRIVERS, Survey
 
@@ -222,7 +222,7 @@ def _system_works(engagement: Engagement) -> bool:
         engagement__cycle=engagement.cycle - 1,
         engagement__status=Engagement.Status.DECIDED,
     )
-    return cycle.exists() and not cycle.filter(rating="non_compliant").exists()
+    return cycle.exists() and not cycle.filter(rating=RatingValue.NON_COMPLIANT).exists()
 
 
 def _last_decided(engagement: Engagement) -> Engagement | None:
@@ -326,7 +326,7 @@ def compute_plan(engagement: Engagement) -> Plan:
     previous = _last_decided(engagement)
     if (
         previous
-        and previous.findings.filter(rating="non_compliant").exists()
+        and previous.findings.filter(rating=RatingValue.NON_COMPLIANT).exists()
         and size < len(others)
     ):
         size += 1

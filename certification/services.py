@@ -12,10 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import GAPS, SelfAssessment
+from assessments.models import SelfAssessment
 from organisations.models import Membership, Organisation, RegulatorConsent, Role, Site
 from organisations.policy import acts_for
 from standard.models import Element
+from standard.scales import GAPS, RatingValue
 from standard.selectors import current_standard
 
 from . import selectors
@@ -610,7 +611,7 @@ def _check_action(engagement: Engagement, data: FindingInput) -> None:
         errors["action_due"] = _("Enter the date the action is due.")
     elif data.action_due < timezone.localdate():
         errors["action_due"] = _("The action's due date must be today or later.")
-    elif data.rating == "partial":
+    elif data.rating == RatingValue.PARTIAL:
         from assessments.services import partial_action_latest_due
 
         latest = partial_action_latest_due(engagement.standard)

@@ -348,7 +348,7 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "surveys.models.ImportJob.Status",
         "SurveyQuestionKindEnum": "surveys.models.SurveyQuestion.Kind",
         "ResponseSourceEnum": "surveys.models.Response.Source",
-        "RatingValueEnum": "assessments.models.RatingValue",
+        "RatingValueEnum": "standard.scales.RatingValue",
         "AccreditationStatusEnum": "certification.models.BodyProfile.Accreditation",
         "ConflictKindEnum": "certification.models.ConflictDeclaration.Kind",
         "ApplicationStatusEnum": "certification.models.Application.Status",

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Sector
 
+from .scales import Level
+
 
 class Driver(models.TextChoices):
     INSIGHT = "insight", _("Customer insight")
@@ -18,13 +20,6 @@ class Driver(models.TextChoices):
     INFORMATION = "information", _("Information")
     PROFESSIONALISM = "professionalism", _("Professionalism")
     STAFF_ATTITUDE = "staff_attitude", _("Staff attitude")
-
-
-class Level(models.TextChoices):
-    DEVELOPING = "developing", _("Developing")
-    MEETING = "meeting", _("Meeting")
-    STRONG = "strong", _("Strong")
-    LEADING = "leading", _("Leading")
 
 
 class PublishedStandardError(ValidationError):
