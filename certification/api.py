@@ -347,7 +347,8 @@ class ApplicationViewSet(
 class RegulatorConsentViewSet(
     MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """An applicant's consents that regulators of its sector may rely on its outcomes."""
+    """An applicant's consents that regulators of its sector may rely on its outcomes; a
+    regulator reads those given to it."""
 
     queryset = RegulatorConsent.objects.select_related("regulator")
     serializer_class = RegulatorConsentSerializer

@@ -73,7 +73,8 @@ class EngagementViewSet(
     viewsets.GenericViewSet,
 ):
     """Assessments (initial, annual review, reassessment, special visit) with their plan,
-    team and report."""
+    team and report. A regulator the holder consented to reads only the latest decided
+    one, without its team, days or plan."""
 
     queryset = Engagement.objects.select_related(
         "application__applicant", "standard"
@@ -295,7 +296,9 @@ class FindingViewSet(
     viewsets.GenericViewSet,
 ):
     """The assessor's finding on each element in scope. Send the `version` you read; a
-    newer one answers 409 with the current finding."""
+    newer one answers 409 with the current finding. A regulator the holder consented to
+    reads the findings of the latest decided assessment only: rating and open action,
+    never the assessor's notes or the evidence reviewed."""
 
     queryset = Finding.objects.select_related("element")
     serializer_class = FindingSerializer
@@ -357,7 +360,9 @@ class FindingActionViewSet(
     viewsets.GenericViewSet,
 ):
     """What holders must do about partial and non-compliant findings: the holder
-    responds with evidence, the assessor accepts or rejects the response."""
+    responds with evidence, the assessor accepts or rejects the response. A regulator
+    the holder consented to reads the open actions of decided assessments, without the
+    response or the assessor's note."""
 
     queryset = FindingAction.objects.select_related("finding__element").prefetch_related("evidence")
     serializer_class = FindingActionSerializer

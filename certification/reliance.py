@@ -314,7 +314,11 @@ def _surveys(membership: Membership, ids: list[int]) -> list[SurveyOutcome]:
     """Each organisation's latest survey that meets the scheme's method (the one a
     regulator sees), scored from its stored summary; every figure about fewer responses
     than the publication minimum is suppressed."""
-    latest = Survey.objects.visible_to(membership).filter(organisation__in=ids)
+    latest = (
+        Survey.objects.visible_to(membership)
+        .filter(organisation__in=ids)
+        .select_related("standard")
+    )
     return [
         SurveyOutcome(
             survey, analysis.min_group_size(survey), (survey.summary or {}).get("total", 0)
