@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from config.api import MembershipScopedMixin, id_filterset
 from organisations.models import Membership, Organisation, RegulatorConsent, Sector
+from organisations.policy import is_regulator
 
 from . import selectors, services
 from .models import Application, AssessorProfile, BodyProfile, ConflictDeclaration, Engagement
@@ -50,6 +51,18 @@ def scoped_many(queryset, pks, field: str, message: str) -> list:
     if len(items) != len(set(pks)):
         raise ValidationError({field: message})
     return items
+
+
+class RelianceSerializerMixin:
+    """A viewset whose rows a relying regulator reads through a serializer of its own,
+    `reliance_serializer_class`, that leaves out the assessors' working."""
+
+    reliance_serializer_class = None
+
+    def get_serializer_class(self):
+        if is_regulator(getattr(self.request, "membership", None)):
+            return self.reliance_serializer_class
+        return super().get_serializer_class()
 
 
 def _own_organisation(request, pk):
@@ -334,7 +347,8 @@ class ApplicationViewSet(
 class RegulatorConsentViewSet(
     MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """An applicant's consents that regulators of its sector may rely on its outcomes."""
+    """An applicant's consents that regulators of its sector may rely on its outcomes; a
+    regulator reads those given to it."""
 
     queryset = RegulatorConsent.objects.select_related("regulator")
     serializer_class = RegulatorConsentSerializer

@@ -17,7 +17,7 @@ from organisations.models import Membership
 from standard.models import Element
 
 from . import decisions, services
-from .api import scoped_many, scoped_one, site_in_scope
+from .api import RelianceSerializerMixin, scoped_many, scoped_one, site_in_scope
 from .models import (
     Application,
     Certificate,
@@ -47,6 +47,9 @@ from .serializers import (
     PlanChangeSerializer,
     PlannedElementSerializer,
     PlannedSiteSerializer,
+    RelianceEngagementSerializer,
+    RelianceFindingActionSerializer,
+    RelianceFindingSerializer,
     ReportSerializer,
     SiteVisitCreateSerializer,
     SiteVisitInputSerializer,
@@ -63,20 +66,26 @@ STALE = OpenApiResponse(
 
 
 class EngagementViewSet(
-    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RelianceSerializerMixin,
+    MembershipScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Assessments (initial, annual review, reassessment, special visit) with their plan,
-    team and report."""
+    team and report. A regulator the holder consented to reads only the latest decided
+    one, without its team, days or plan."""
 
     queryset = Engagement.objects.select_related(
         "application__applicant", "standard"
     ).prefetch_related("team")
     serializer_class = EngagementSerializer
+    reliance_serializer_class = RelianceEngagementSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = id_filterset(Engagement, ids=["application"], fields=["status", "kind"])
 
     def _read(self, engagement):
-        return Response(EngagementSerializer(self.get_queryset().get(pk=engagement.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=engagement.pk)).data)
 
     def _self_assessment(self, request, pk):
         if pk is None:
@@ -280,13 +289,20 @@ class SiteVisitViewSet(
 
 
 class FindingViewSet(
-    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RelianceSerializerMixin,
+    MembershipScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The assessor's finding on each element in scope. Send the `version` you read; a
-    newer one answers 409 with the current finding."""
+    newer one answers 409 with the current finding. A regulator the holder consented to
+    reads the findings of the latest decided assessment only: rating and open action,
+    never the assessor's notes or the evidence reviewed."""
 
     queryset = Finding.objects.select_related("element")
     serializer_class = FindingSerializer
+    reliance_serializer_class = RelianceFindingSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = id_filterset(Finding, ids=["engagement"], fields=["rating"])
 
@@ -300,7 +316,7 @@ class FindingViewSet(
         )
 
     def _read(self, finding):
-        return FindingSerializer(self.get_queryset().get(pk=finding.pk)).data
+        return self.get_serializer(self.get_queryset().get(pk=finding.pk)).data
 
     @extend_schema(request=FindingUpdateSerializer, responses={200: FindingSerializer, 409: STALE})
     def partial_update(self, request, pk=None, format=None):
@@ -337,18 +353,25 @@ class FindingActionFilter(id_filterset(FindingAction, ids=["finding"], fields=["
 
 
 class FindingActionViewSet(
-    MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RelianceSerializerMixin,
+    MembershipScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """What holders must do about partial and non-compliant findings: the holder
-    responds with evidence, the assessor accepts or rejects the response."""
+    responds with evidence, the assessor accepts or rejects the response. A regulator
+    the holder consented to reads the open actions of decided assessments, without the
+    response or the assessor's note."""
 
     queryset = FindingAction.objects.select_related("finding__element").prefetch_related("evidence")
     serializer_class = FindingActionSerializer
+    reliance_serializer_class = RelianceFindingActionSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = FindingActionFilter
 
     def _read(self, item):
-        return Response(FindingActionSerializer(self.get_queryset().get(pk=item.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
 
     @extend_schema(request=ActionResponseSerializer, responses={200: FindingActionSerializer})
     @action(detail=True, methods=["post"])

@@ -239,7 +239,6 @@ class Engagement(models.Model):
     objects = TenantQuerySet.as_manager()
     tenant_path = "application__applicant"
     shared_path = "application__certification_body"
-    reliance_path = "application__applicant"
 
     class Meta:
         ordering = ["-created_at"]
@@ -399,7 +398,6 @@ class Finding(models.Model):
     objects = TenantQuerySet.as_manager()
     tenant_path = "engagement__application__applicant"
     shared_path = "engagement__application__certification_body"
-    reliance_path = "engagement__application__applicant"
 
     class Meta:
         ordering = ["element__criterion__number", "element__position"]
@@ -503,7 +501,6 @@ class Certificate(models.Model):
     objects = TenantQuerySet.as_manager()
     tenant_path = "holder"
     shared_path = "certification_body"
-    reliance_path = "holder"
 
     class Meta:
         ordering = ["-issue_date", "number"]
@@ -560,7 +557,6 @@ class Decision(models.Model):
     objects = TenantQuerySet.as_manager()
     tenant_path = "holder"
     shared_path = "certification_body"
-    reliance_path = "holder"
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
@@ -598,7 +594,6 @@ class CertificateEvent(models.Model):
     objects = TenantQuerySet.as_manager()
     tenant_path = "certificate__holder"
     shared_path = "certificate__certification_body"
-    reliance_path = "certificate__holder"
 
     class Meta:
         ordering = ["-happened_on", "-pk"]

@@ -6,8 +6,10 @@ scores. And the CSV of all of it.
 
 A selector module: it only reads, and every read goes through `visible_to` or the
 policy's `relied_on_organisations`, so nothing shows of an organisation that has not
-consented or has withdrawn its consent. `profiles` reads a page of organisations in a
-fixed number of queries, however many there are.
+consented or has withdrawn its consent, and of one that has, only what `reliance_scope`
+lets a regulator read (the latest decided assessment, the latest survey that meets the
+method, ...). `profiles` reads a page of organisations in a fixed number of queries,
+however many there are.
 """
 
 import csv
@@ -33,11 +35,6 @@ from surveys.models import OVERALL, Survey
 
 from .models import Certificate, Decision, Engagement, Finding, FindingAction
 
-OPEN_ACTION_STATUSES = [
-    FindingAction.Status.OPEN,
-    FindingAction.Status.SUBMITTED,
-    FindingAction.Status.REJECTED,
-]
 # Organisations read together for the CSV: a few queries per chunk, whatever the sector.
 CSV_CHUNK = 50
 
@@ -171,12 +168,11 @@ def profiles(membership: Membership, organisations: Iterable[Organisation]) -> l
         "holder_id",
     ):
         found[decision.holder_id].decision = decision
-    engagements = _latest_per(
+    # A regulator sees one engagement per organisation: its latest decided one.
+    engagements = list(
         Engagement.objects.visible_to(membership)
-        .filter(application__applicant__in=ids, status=Engagement.Status.DECIDED)
+        .filter(application__applicant__in=ids)
         .select_related("application", "standard")
-        .order_by("application__applicant", "-reported_at", "-pk"),
-        "application.applicant_id",
     )
     actions = _open_actions(membership, ids)
     for profile in found.values():
@@ -205,15 +201,12 @@ def _latest_per(queryset, key: str) -> list:
 
 
 def _open_actions(membership: Membership, ids: list[int]) -> dict[int, list]:
-    """Actions not yet closed, from decided assessments (an assessment under way has
-    no outcome yet), by holder."""
-    findings = Finding.objects.visible_to(membership).filter(
-        engagement__application__applicant__in=ids,
-        engagement__status=Engagement.Status.DECIDED,
-    )
+    """Actions not yet closed, from decided assessments (what a regulator sees of
+    actions), by holder."""
     by_holder: dict[int, list] = {}
     for action in (
-        FindingAction.objects.filter(finding__in=findings, status__in=OPEN_ACTION_STATUSES)
+        FindingAction.objects.visible_to(membership)
+        .filter(finding__engagement__application__applicant__in=ids)
         .select_related("finding__element__criterion", "finding__engagement__application")
         .order_by("due_date", "pk")
     ):
@@ -319,15 +312,13 @@ def _outcomes(membership: Membership, engagements: list, actions: dict) -> dict:
 
 
 def _surveys(membership: Membership, ids: list[int]) -> list[SurveyOutcome]:
-    """Each organisation's latest survey that meets the scheme's method, scored from
-    its stored summary; every figure about fewer responses than the publication
-    minimum is suppressed."""
-    latest = _latest_per(
+    """Each organisation's latest survey that meets the scheme's method (the one a
+    regulator sees), scored from its stored summary; every figure about fewer responses
+    than the publication minimum is suppressed."""
+    latest = (
         Survey.objects.visible_to(membership)
-        .filter(organisation__in=ids, method_meets=True)
+        .filter(organisation__in=ids)
         .select_related("standard")
-        .order_by("organisation", "-period_end", "-pk"),
-        "organisation_id",
     )
     return [
         SurveyOutcome(

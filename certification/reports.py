@@ -15,7 +15,7 @@ from config import jobs
 from organisations.models import Membership, Organisation, Role
 from organisations.policy import acts_for
 
-from . import reliance, selectors
+from . import reliance, reliance_scope, selectors
 from .models import Engagement, FindingAction, PlannedElement, ReportJob
 
 PDF_TEMPLATE = "certification/report/engagement_report_pdf.html"
@@ -106,7 +106,7 @@ def report_context(engagement: Engagement, *, requested_by=None) -> dict:
         .select_related("finding__element__criterion")
         .order_by("finding__element__criterion__number", "finding__element__position")
     )
-    open_actions = [a for a in actions if a.status in reliance.OPEN_ACTION_STATUSES]
+    open_actions = [a for a in actions if a.status in reliance_scope.OPEN_ACTION_STATUSES]
     outcomes = reliance.criterion_outcomes(engagement.standard, findings, open_actions)
     by_criterion: dict[int, list] = {}
     for finding in findings:

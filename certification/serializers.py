@@ -557,3 +557,51 @@ class RegulatorConsentInputSerializer(serializers.Serializer):
         required=False, help_text="A unit of your programme; your own organisation by default."
     )
     regulator = _id(help_text="A regulator or inspectorate of your sector.")
+
+
+# What a relying regulator reads: outcomes, not the assessors' working ------------------
+
+
+class RelianceEngagementSerializer(EngagementSerializer):
+    """A decided assessment as a regulator reads it: no team, days, plan or application."""
+
+    class Meta(EngagementSerializer.Meta):
+        fields = [
+            "id",
+            "holder",
+            "holder_name",
+            "certification_body",
+            "kind",
+            "status",
+            "cycle",
+            "standard",
+            "starts_on",
+            "ends_on",
+            "summary",
+            "strengths",
+            "reported_at",
+        ]
+        read_only_fields = fields
+
+
+class RelianceFindingActionSerializer(FindingActionSerializer):
+    """An open action as a regulator reads it: not the holder's response or evidence, nor
+    the assessor's note."""
+
+    class Meta(FindingActionSerializer.Meta):
+        fields = ["id", "finding", "element", "description", "due_date", "status", "is_overdue"]
+        read_only_fields = fields
+
+
+class RelianceFindingSerializer(FindingSerializer):
+    """A decided finding as a regulator reads it: the rating and any open action, never
+    the assessor's notes or the evidence they reviewed."""
+
+    class Meta(FindingSerializer.Meta):
+        fields = ["id", "engagement", "element", "rating", "action"]
+        read_only_fields = fields
+
+    @extend_schema_field(RelianceFindingActionSerializer(allow_null=True))
+    def get_action(self, finding) -> dict | None:
+        action = getattr(finding, "visible_actions", None)
+        return RelianceFindingActionSerializer(action).data if action else None

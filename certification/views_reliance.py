@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from organisations.models import Organisation
+from organisations.policy import is_regulator
 from organisations.views import membership_required
 
 from . import reliance
@@ -25,7 +25,7 @@ def regulator_required(view):
     @wraps(view)
     @membership_required
     def wrapper(request, *args, **kwargs):
-        if request.membership.organisation.kind != Organisation.Kind.REGULATOR:
+        if not is_regulator(request.membership):
             raise Http404
         return view(request, *args, **kwargs)
 

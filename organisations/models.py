@@ -276,7 +276,7 @@ class Invitation(models.Model):
 
 class RegulatorConsent(models.Model):
     """An applicant's consent that a regulator of its sector may rely on its certification
-    outcomes and survey results (models that allow it name a `reliance_path`)."""
+    outcomes and survey results (what exactly: the rules given to `policy.register_reliance`)."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="regulator_consents"

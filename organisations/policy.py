@@ -3,12 +3,30 @@
 Every read of tenant-owned data on behalf of a person goes through `scope`
 (via `Model.objects.visible_to(membership)`); views answer 404 for anything
 outside it, so nobody can learn that another tenant's object exists.
+
+What a regulator reads of the organisations that consented to its reliance is said by
+rules the certification app registers (`register_reliance`): this app sits below the
+ones that know what an outcome is. A model without a rule shows regulators nothing.
 """
 
-from django.db.models import Q
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Organisation, RegulatorConsent
+
+# Model -> function of a regulator's membership giving the rows of it the regulator reads.
+_reliance_rules: dict[type, Callable[..., QuerySet]] = {}
+
+
+def register_reliance(model: type, rows: Callable[..., QuerySet]) -> None:
+    """Let regulators read `rows(membership)` of `model`, beyond their own organisation's."""
+    _reliance_rules[model] = rows
+
+
+def is_regulator(membership) -> bool:
+    return membership is not None and membership.organisation.kind == Organisation.Kind.REGULATOR
 
 
 def visible_organisations(membership):
@@ -26,7 +44,7 @@ def visible_organisations(membership):
 
 def relied_on_organisations(membership):
     """The organisations of a regulator's sector that consented to its reliance."""
-    if membership is None or membership.organisation.kind != Organisation.Kind.REGULATOR:
+    if not is_regulator(membership):
         return Organisation.objects.none()
     consents = RegulatorConsent.objects.filter(
         regulator=membership.organisation_id, withdrawn_at__isnull=True
@@ -71,10 +89,9 @@ def scope(queryset, membership):
         # What an applicant chose to share with this certification body.
         shared = model._default_manager.filter(**{shared_path: membership.organisation_id})
         owned |= Q(pk__in=shared.values("pk"))
-    reliance_path = getattr(model, "reliance_path", None)
-    if reliance_path and membership.organisation.kind == Organisation.Kind.REGULATOR:
-        # Outcomes of the organisations that consented to this regulator's reliance.
-        owned |= Q(**{f"{reliance_path}__in": relied_on_organisations(membership).values("pk")})
+    relied = _reliance_rules.get(model)
+    if relied and is_regulator(membership):
+        owned |= Q(pk__in=relied(membership).values("pk"))
     return queryset.filter(owned)
 
 

@@ -29,7 +29,8 @@ from .serializers import (
 class SurveyViewSet(
     MembershipScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Customer surveys the active membership may see, with their method check."""
+    """Customer surveys the active membership may see, with their method check. A
+    regulator an organisation consented to sees its latest survey that meets the method."""
 
     queryset = Survey.objects.select_related("standard").prefetch_related("questions", "groups")
     serializer_class = SurveySerializer

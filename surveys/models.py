@@ -127,7 +127,6 @@ class Survey(models.Model):
 
     objects = TenantQuerySet.as_manager()
     tenant_path = "organisation"
-    reliance_path = "organisation"
 
     class Meta:
         ordering = ["organisation", "-period_end", "title"]

@@ -339,8 +339,12 @@ def test_a_regulator_reads_outcomes_only_while_consent_lasts(certified_alpha, lo
     alpha = certified_alpha
     client = login(alpha[Role.REGULATOR])
     assert client.get(f"/api/certificates/{alpha.certificate.pk}/").status_code == 200
-    assert client.get(f"/api/findings/{alpha.finding.pk}/").json()["action"] is None
+    # The review under way is not an outcome yet; the decided assessment's findings are.
+    assert client.get(f"/api/findings/{alpha.finding.pk}/").status_code == 404
+    decided = alpha.decision.engagement.findings.first()
+    assert client.get(f"/api/findings/{decided.pk}/").status_code == 200
     assert client.get(f"/api/applications/{alpha.application.pk}/").status_code == 404
     login(alpha[Role.APPLICANT_ADMIN]).post(f"/api/regulator-consents/{alpha.consent.pk}/withdraw/")
     client = login(alpha[Role.REGULATOR])
     assert client.get(f"/api/certificates/{alpha.certificate.pk}/").status_code == 404
+    assert client.get(f"/api/findings/{decided.pk}/").status_code == 404

@@ -2,6 +2,7 @@
 consented, the CSV of it, and the applicant's page for giving and withdrawing consent."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -9,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from certification import reliance
-from certification.models import Finding
+from certification import reliance, services
+from certification.models import Engagement, Finding, FindingAction
 from organisations.models import Organisation, RegulatorConsent, Role
 from surveys.models import Survey
 from surveys.services import survey_create
@@ -19,7 +20,7 @@ from ..factories import OrganisationFactory, member
 from ..surveys.conftest import survey_input
 from ..surveys.test_analysis import store as store_answers
 from ..surveys.test_analysis import synthetic_answers
-from .conftest import certify, record_all_findings
+from .conftest import certify, open_engagement, record_all_findings
 
 
 def give_consent(organisation, regulator, by):
@@ -226,6 +227,130 @@ def test_an_organisation_without_outcomes_still_has_a_row(alpha, login, db):
     assert len(rows) == 2
     assert rows[1][0] == "Alpha Borough Council"
     assert rows[1][rows[0].index("Certificate status")] == "No certificate"
+
+
+# The API: decided work only, as on the pages ---------------------------------------------
+
+
+@pytest.fixture
+def review_under_way(application, body, certified):
+    """An annual review of alpha's with a draft finding: an engagement not yet decided."""
+    review = open_engagement(application, body, Engagement.Kind.ANNUAL_REVIEW)
+    draft = review.findings.first()
+    services.finding_save(
+        membership=body.lead,
+        finding=draft,
+        expected_version=0,
+        data=services.FindingInput(
+            rating="non_compliant",
+            notes="Draft: complaints go unanswered",
+            evidence_reviewed="Draft: the complaints log",
+            action="Answer complaints",
+            action_due=datetime.date.today() + datetime.timedelta(days=30),
+        ),
+    )
+    return review
+
+
+def test_the_api_shows_a_regulator_no_finding_of_an_assessment_under_way(
+    alpha, certified, review_under_way, login
+):
+    client = login(alpha[Role.REGULATOR])
+    draft = review_under_way.findings.exclude(rating="").get()
+
+    listed = client.get("/api/findings/").json()
+    of_review = client.get("/api/findings/", {"engagement": review_under_way.pk}).json()
+
+    assert listed["count"] == certified.findings.count()
+    assert {f["engagement"] for f in listed["results"]} == {certified.pk}
+    assert of_review["count"] == 0
+    assert client.get(f"/api/findings/{draft.pk}/").status_code == 404
+    assert client.get(f"/api/finding-actions/{draft.action.pk}/").status_code == 404
+    assert "Draft:" not in str(client.get("/api/finding-actions/").json())
+
+
+def test_a_regulator_reads_decided_findings_without_the_assessors_notes(alpha, certified, login):
+    client = login(alpha[Role.REGULATOR])
+    gap = certified.findings.get(element__code="2.1")
+    FindingAction.objects.filter(pk=gap.action.pk).update(
+        verification_note="Assessor: evidence not yet seen"
+    )
+
+    finding = client.get(f"/api/findings/{gap.pk}/").json()
+    action = client.get(f"/api/finding-actions/{gap.action.pk}/").json()
+
+    assert finding["rating"] == "partial" and finding["element"] == "2.1"
+    assert finding["action"]["description"] == "Publish the standards"
+    assert "notes" not in finding and "evidence_reviewed" not in finding
+    assert action["status"] == "open" and "verification_note" not in action
+    assert "response" not in action and "Assessor:" not in str(finding)
+
+
+def test_the_api_answers_not_found_for_an_engagement_under_way(
+    alpha, certified, review_under_way, login
+):
+    client = login(alpha[Role.REGULATOR])
+
+    detail = client.get(f"/api/engagements/{review_under_way.pk}/")
+    listed = client.get("/api/engagements/").json()
+    decided = client.get(f"/api/engagements/{certified.pk}/").json()
+
+    assert detail.status_code == 404
+    assert client.get(f"/api/engagements/{review_under_way.pk}/elements/").status_code == 404
+    assert [e["id"] for e in listed["results"]] == [certified.pk]
+    assert decided["status"] == "decided" and decided["summary"] == "A well-run service."
+    assert not {"team", "lead", "assessor_days", "plan_reasons"} & set(decided)
+
+
+def test_an_earlier_decided_assessment_is_not_relied_on(alpha, application, body, certified, login):
+    review = open_engagement(application, body, Engagement.Kind.ANNUAL_REVIEW)
+    record_all_findings(review, body)
+    certify(review, body)
+    client = login(alpha[Role.REGULATOR])
+
+    engagements = client.get("/api/engagements/").json()["results"]
+    decisions = client.get("/api/decisions/", {"engagement": certified.pk}).json()["results"]
+
+    assert [e["id"] for e in engagements] == [review.pk]
+    assert client.get(f"/api/findings/{certified.findings.first().pk}/").status_code == 404
+    # The first certification is the certificate's own decision: it stays in its history.
+    assert [d["kind"] for d in decisions] == ["certify"]
+
+
+def test_the_api_shows_a_regulator_only_the_survey_the_page_relies_on(alpha, certified, login):
+    earlier = method_survey(alpha, responses=20, title="Residents survey 2025")
+    Survey.objects.filter(pk=earlier.pk).update(period_start="2025-01-01", period_end="2025-03-31")
+    latest = method_survey(alpha, responses=20)
+    unmet = survey_create(
+        membership=alpha[Role.APPLICANT_ADMIN], data=survey_input(title="Comment cards")
+    )
+    Survey.objects.filter(pk=unmet.pk).update(method_meets=False, period_end="2026-12-31")
+    client = login(alpha[Role.REGULATOR])
+
+    listed = client.get("/api/surveys/").json()
+
+    assert [s["title"] for s in listed["results"]] == [latest.title]
+    assert client.get(f"/api/surveys/{latest.pk}/").status_code == 200
+    for hidden in (earlier, unmet):
+        assert client.get(f"/api/surveys/{hidden.pk}/").status_code == 404
+        assert client.get(f"/api/surveys/{hidden.pk}/analysis/").status_code == 404
+    page = client.get(reverse("reliance:organisation", args=[alpha.applicant.pk])).content
+    assert f"“{latest.title}”" in page.decode()
+
+
+def test_a_regulator_lists_the_consents_given_to_it(alpha, beta, login, db):
+    live = give_consent(alpha.applicant, alpha.regulator, alpha[Role.APPLICANT_ADMIN].user)
+    give_consent(beta.applicant, beta.regulator, beta[Role.APPLICANT_ADMIN].user)
+    client = login(alpha[Role.REGULATOR])
+
+    listed = client.get("/api/regulator-consents/").json()
+
+    assert [c["id"] for c in listed["results"]] == [live.pk]
+    assert listed["results"][0]["organisation"] == alpha.applicant.pk
+    assert client.get(f"/api/regulator-consents/{live.pk}/").status_code == 200
+    withdraw = client.post(f"/api/regulator-consents/{live.pk}/withdraw/")
+    assert withdraw.status_code == 403
+    assert RegulatorConsent.objects.get(pk=live.pk).withdrawn_at is None
 
 
 # The pass rule --------------------------------------------------------------------------

@@ -605,3 +605,124 @@ def test_headquarters_sees_its_units(alpha, login):
 def test_scheme_administrators_reach_the_admin(scheme, login):
     client = login(scheme[Role.SCHEME_ADMIN])
     assert client.get(reverse("admin:organisations_organisation_changelist")).status_code == 200
+
+
+# A regulator with Alpha's consent ---------------------------------------------------------
+
+# Routes naming Alpha's objects (as KWARGS gives them) that the regulator Alpha consented
+# to reads: they answer GET (or 405), and refuse a change with 403 or 405, never 404 as
+# if unknown. Every other route naming Alpha's objects answers it 404, as to a stranger.
+RELYING_REGULATOR_READS = {
+    "reliance:organisation": "the reliance page of Alpha",
+    "reliance:organisation_csv": "its CSV",
+    "certificate-detail": "Alpha's certificate",
+    "certificates:pdf": "its PDF, as for everyone who reads the certificate",
+    "decision-detail": "the decision that issued the certificate",
+    "regulatorconsent-detail": "Alpha's consent to this regulator",
+    "regulatorconsent-withdraw": "the same consent; only Alpha's administrators withdraw it",
+}
+
+
+def relying_regulator_must_not_see(alpha):
+    """Alpha's names minus what a relying regulator reads (the organisation, its body and
+    certificate, the certificate's decisions and scope), and the working of assessments:
+    the review under way, draft and decided findings' notes, an assessor's note on an
+    action, and the surveys other than the latest one that meets the method."""
+    may_see = {
+        alpha.applicant.name,
+        alpha.certification_body.name,
+        alpha.regulator.name,
+        alpha.certificate.number,
+        "Alpha decision reasons",
+        "Alpha scope note",
+    }
+    return [name for name in alpha_names(alpha) if name not in may_see] + [
+        "Alpha review under way",
+        "Alpha decided finding note",
+        "Alpha evidence reviewed",
+        "Alpha assessor's verification note",
+        "Alpha Earlier Qualifying Survey",
+    ]
+
+
+@pytest.fixture
+def alpha_relied_on(alpha, alpha_reports):
+    """Alpha as its regulator relies on it (the consent is `build_certified`'s): the
+    annual review under way has a summary, the decided assessment's gap a note, evidence
+    and an assessor's note on its action; the survey of the walk does not meet the
+    method, an earlier one does, and the latest one that does is `qualifying_survey`."""
+    import datetime
+
+    from certification.models import Engagement, Finding, FindingAction
+    from surveys.models import Survey
+
+    Engagement.objects.filter(pk=alpha.engagement.pk).update(summary="Alpha review under way")
+    decided = Finding.objects.get(engagement=alpha.decision.engagement, element__code="2.1")
+    Finding.objects.filter(pk=decided.pk).update(
+        notes="Alpha decided finding note", evidence_reviewed="Alpha evidence reviewed"
+    )
+    FindingAction.objects.filter(finding=decided).update(
+        verification_note="Alpha assessor's verification note"
+    )
+    alpha.decided_finding = decided
+    Survey.objects.filter(pk=alpha.survey.pk).update(method_meets=False)
+    for title, period_end in (
+        ("Alpha Earlier Qualifying Survey", datetime.date(2024, 3, 31)),
+        ("Alpha Qualifying Survey", datetime.date(2026, 6, 30)),
+    ):
+        survey = Survey.objects.get(pk=alpha.survey.pk)
+        survey.pk = None
+        survey.title, survey.period_start, survey.period_end = title, period_end, period_end
+        survey.method_meets = True
+        survey.save()
+    alpha.qualifying_survey = survey
+    return alpha
+
+
+def test_a_regulator_with_consent_reads_decided_work_only(alpha, alpha_relied_on, login):
+    client = login(alpha[Role.REGULATOR])
+    secrets = relying_regulator_must_not_see(alpha)
+    for name, args in all_routes():
+        if _exempt(name) or name in PUBLIC:
+            continue
+        path = reverse(name, kwargs=_kwargs_for(name, args, alpha))
+        if not [arg for arg in args if arg != "format"]:
+            response = client.get(path, HTTP_ACCEPT="text/html,application/json")
+            assert response.status_code < 500, path
+            _assert_none_shown(response, secrets, path)
+            continue
+        reads = name in RELYING_REGULATOR_READS
+        for method in (client.get, client.post, client.put, client.patch, client.delete):
+            response = method(path)
+            if reads and method.__name__ == "get":
+                assert response.status_code in (200, 405), f"GET {path}"
+                _assert_none_shown(response, secrets, path)
+            else:
+                allowed = (403, 405) if reads else (404, 405)
+                assert response.status_code in allowed, (
+                    f"the relying regulator got {response.status_code} "
+                    f"from {method.__name__.upper()} {path}"
+                )
+
+
+def test_a_regulator_with_consent_still_reads_what_it_relies_on(alpha, alpha_relied_on, login):
+    client = login(alpha[Role.REGULATOR])
+
+    certificates = client.get("/api/certificates/").json()["results"]
+    findings = client.get("/api/findings/", {"engagement": alpha.decision.engagement_id}).json()
+    surveys = client.get("/api/surveys/").json()["results"]
+    page = client.get(reverse("reliance:organisation", args=[alpha.applicant.pk])).content
+
+    assert [c["number"] for c in certificates] == [alpha.certificate.number]
+    assert findings["count"] == alpha.decision.engagement.findings.count()
+    assert alpha.decided_finding.pk in {f["id"] for f in findings["results"]}
+    assert [s["title"] for s in surveys] == ["Alpha Qualifying Survey"]
+    assert alpha.certificate.number in page.decode()
+    assert "Alpha Qualifying Survey" in page.decode()
+
+
+def _assert_none_shown(response, secrets, path):
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode(errors="replace")
+    for secret in secrets:
+        assert secret not in body, f"{path} shows {secret!r} to the relying regulator"
