@@ -18,7 +18,7 @@ from .factories import OrganisationFactory, SectorFactory, SiteFactory, member
 
 
 @contextmanager
-def test_services():
+def services_for_tests():
     """Tasks run in the test's own process unless a test starts a real worker; mail stays
     in memory; passwords are hashed fast (strong hashing is slow by design, and tests need
     it only to be correct)."""
@@ -33,7 +33,7 @@ def test_services():
 
 @pytest.fixture(autouse=True)
 def _celery_in_process():
-    with test_services():
+    with services_for_tests():
         yield
 
 

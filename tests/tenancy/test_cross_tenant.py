@@ -8,10 +8,15 @@ does not know fails the walk until it is added to KWARGS or EXEMPT, with a reaso
 """
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 
 from organisations.models import Role
+from standard.selectors import current_standard
 
+from ..conftest import build_tenant, load_standard, services_for_tests
 from ..factories import member
 
 # Values for URL arguments, taken from tenant Alpha. Keys: argument name, or
@@ -238,8 +243,43 @@ def alpha_names(alpha):
     ]
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Alpha with one of everything, and a second tenant, Beta, built once for the module:
+    each test runs in a savepoint of this transaction and is rolled back to it."""
+    media = tmp_path_factory.mktemp("walk-media")
+    with (
+        django_db_blocker.unblock(),
+        services_for_tests(),
+        override_settings(MEDIA_ROOT=media),
+        translation.override("en"),
+        transaction.atomic(),
+    ):
+        if current_standard() is None:
+            load_standard()
+        alpha = build_tenant("Alpha")
+        _alpha_reports(alpha)
+        beta = build_tenant("Beta")
+        yield alpha, beta
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def alpha_reports(alpha, standard, settings, tmp_path):
+def alpha(world, db):
+    return world[0]
+
+
+@pytest.fixture
+def beta(world, db):
+    return world[1]
+
+
+@pytest.fixture
+def alpha_reports(alpha):
+    return alpha
+
+
+def _alpha_reports(alpha):
     """Tenant Alpha's self-assessment and a finished gap report of it, with its file."""
     from django.core.files.base import ContentFile
 
@@ -251,7 +291,6 @@ def alpha_reports(alpha, standard, settings, tmp_path):
         self_assessment_start,
     )
 
-    settings.MEDIA_ROOT = tmp_path
     admin = alpha[Role.APPLICANT_ADMIN]
     alpha.self_assessment = self_assessment_start(membership=admin)
     alpha.rating = alpha.self_assessment.ratings.get(element__code="2.1")
