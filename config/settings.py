@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "organisations.middleware.ActiveMembershipMiddleware",
     "organisations.middleware.RequireTwoFactorMiddleware",
+    "config.middleware.HoldableInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
