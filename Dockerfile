@@ -8,8 +8,11 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY . .
+# The build's own commands load the settings, which want a key: one made for the build and
+# never kept in the image. The running container is given its own SECRET_KEY.
 RUN pip install --no-cache-dir -c constraints.txt . \
     && make assets \
+    && export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     && python manage.py compilemessages -v 0 --ignore=node_modules \
     && STATIC_MANIFEST=true python manage.py collectstatic --no-input -v 0
 

@@ -1,5 +1,6 @@
 # Customer Voice: `make run` serves the demo platform, `make test` runs the suite.
 # With no DATABASE_URL or REDIS_URL set, both use SQLite and run Celery tasks in process.
+# Commands run here have DEBUG on (plain HTTP, a development key) unless DEBUG is set.
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ run: install assets migrate demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install assets
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0 2>/dev/null || true
+	DEBUG=$${DEBUG:-true} $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0 2>/dev/null || true
 	$(PY) -m pytest -n $${TEST_PROCESSES:-auto} --durations=10 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -39,9 +40,9 @@ static/build/.built: package.json package-lock.json static/src/app.scss
 	touch $@
 
 migrate: install
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_sectors
-	$(PY) manage.py load_standard
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_sectors
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_standard
 
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
@@ -51,8 +52,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 messages: install
-	$(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+	DEBUG=$${DEBUG:-true} $(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	DEBUG=$${DEBUG:-true} $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) node_modules static/build staticfiles

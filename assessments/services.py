@@ -43,7 +43,7 @@ def _locked(self_assessment_id: int) -> SelfAssessment:
     """The self-assessment as it is now, locked until the change is saved, so that
     nothing is changed after it was submitted by someone else."""
     return (
-        SelfAssessment.objects.select_for_update()
+        SelfAssessment.objects.select_for_update(of=("self",))
         .select_related("organisation", "standard")
         .get(pk=self_assessment_id)
     )

@@ -115,7 +115,9 @@ def case_study_create(*, membership: Membership, data: CaseStudyInput) -> CaseSt
 
 def _locked(case_study: CaseStudy) -> CaseStudy:
     return (
-        CaseStudy.objects.select_for_update().select_related("organisation").get(pk=case_study.pk)
+        CaseStudy.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=case_study.pk)
     )
 
 

@@ -335,8 +335,11 @@ def result_record(
 ) -> Result:
     """Record an entry's place in its category. An earlier result of the same entry, or
     the category's winner when another entry now wins, is superseded, not edited."""
+    # The cycle is locked too, so a result is never recorded while results are published.
     category = (
-        Category.objects.select_for_update().select_related("cycle").get(pk=entry.category_id)
+        Category.objects.select_for_update(of=("self", "cycle"))
+        .select_related("cycle")
+        .get(pk=entry.category_id)
     )
     if not may_record(membership, user, entry):
         raise PermissionDenied(_("Only the panel's chair or the scheme unit records results."))

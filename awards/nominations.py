@@ -218,7 +218,11 @@ def nomination_answer(*, token: str, consent: bool) -> Entry:
 
 @transaction.atomic
 def nomination_withdraw(*, membership: Membership, entry: Entry) -> Entry:
-    entry = Entry.objects.select_for_update().select_related("category__cycle").get(pk=entry.pk)
+    entry = (
+        Entry.objects.select_for_update(of=("self",))
+        .select_related("category__cycle")
+        .get(pk=entry.pk)
+    )
     if not _made_by_organisation_of(membership, entry) or membership.role not in NOMINATING_ROLES:
         raise PermissionDenied(_("Only the nominating organisation withdraws a nomination."))
     if not nominator_may_withdraw(membership, entry):

@@ -44,7 +44,8 @@ def judging_home(request):
 
 
 def _seat(request, panel_pk) -> PanelJudge:
-    return get_object_or_404(judging.judge_seats(request.user), panel_id=panel_pk)
+    # Through the panel's own key, whose lookup answers "none" for a number no column holds.
+    return get_object_or_404(judging.judge_seats(request.user), panel__pk=panel_pk)
 
 
 @require_safe

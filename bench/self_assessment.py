@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"  # DEBUG off, plain HTTP, a throwaway key
 WORKDIR = Path(tempfile.mkdtemp(prefix="bench-self-assessment-"))
 ON_SERVER = bool(os.environ.get("DATABASE_URL"))
 if not ON_SERVER:

@@ -75,8 +75,9 @@ def decision_on_engagement(
     conditions: str = "",
 ) -> Decision:
     """Decide on a reported engagement: certify (with or without conditions) or refuse."""
+    # The application is locked too: its certificate is decided one decision at a time.
     engagement = (
-        Engagement.objects.select_for_update()
+        Engagement.objects.select_for_update(of=("self", "application"))
         .select_related("application__applicant", "standard")
         .get(pk=engagement.pk)
     )

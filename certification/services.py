@@ -53,7 +53,7 @@ def _require_body_member(membership: Membership, body: Organisation, roles=BODY_
 
 def _locked_engagement(engagement: Engagement) -> Engagement:
     return (
-        Engagement.objects.select_for_update()
+        Engagement.objects.select_for_update(of=("self",))
         .select_related("application__applicant", "application__certification_body", "standard")
         .get(pk=engagement.pk)
     )
@@ -571,7 +571,9 @@ def finding_save(
 ) -> Finding:
     """Save a finding if nobody else saved it first; a gap must carry an action due
     within the standard's months for partials."""
-    finding = Finding.objects.select_for_update().select_related("element").get(pk=finding.pk)
+    finding = (
+        Finding.objects.select_for_update(of=("self",)).select_related("element").get(pk=finding.pk)
+    )
     engagement = _locked_engagement(finding.engagement)
     _require_on_team(membership, engagement)
     _require_open(engagement)
@@ -644,7 +646,7 @@ def action_respond(
 ) -> FindingAction:
     """The holder says what it did to close the gap, with evidence from its library."""
     action = (
-        FindingAction.objects.select_for_update()
+        FindingAction.objects.select_for_update(of=("self",))
         .select_related("finding__engagement__application")
         .get(pk=action.pk)
     )
@@ -669,7 +671,7 @@ def action_verify(
     *, membership: Membership, action: FindingAction, accept: bool, note: str = ""
 ) -> FindingAction:
     action = (
-        FindingAction.objects.select_for_update()
+        FindingAction.objects.select_for_update(of=("self",))
         .select_related("finding__engagement__application")
         .get(pk=action.pk)
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,8 +18,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for development only; `check --deploy` flags it.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production")
+# Keys anyone can read (the development default, an old compose file's fallback) sign no
+# session of a server that others reach: with DEBUG off the platform will not start on one.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
+PUBLISHED_SECRET_KEYS = {
+    "",
+    DEVELOPMENT_SECRET_KEY,
+    "change-me-to-a-long-random-string-before-any-real-use",
+}
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is missing or is a published placeholder, and DEBUG is off. Set SECRET_KEY "
+        "to a long random string, made with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))' "
+        "(or set DEBUG=true on a development machine)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
@@ -66,6 +81,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "organisations.middleware.ActiveMembershipMiddleware",
     "organisations.middleware.RequireTwoFactorMiddleware",
+    "config.middleware.HoldableInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -209,8 +225,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env.bool("HTTPS", default=False):
+# Production is served over TLS: with DEBUG off these are on unless HTTPS=false says the
+# server is reached over plain HTTP (a try-out on one's own machine).
+if not DEBUG and env.bool("HTTPS", default=True):
     SECURE_SSL_REDIRECT = True
+    # Health checks come from inside the network, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

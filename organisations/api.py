@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from config.api import MembershipScopedMixin, id_filterset
 
 from . import services
-from .models import Organisation, Sector, Site
+from .models import Membership, Organisation, Sector, Site
 from .serializers import (
     MeSerializer,
     OrganisationSerializer,
@@ -83,6 +83,8 @@ class MeView(APIView):
             "email": request.user.email,
             "full_name": request.user.full_name,
             "active_membership": request.membership,
-            "memberships": request.memberships,
+            "memberships": Membership.objects.filter(user=request.user)
+            .select_related("organisation")
+            .order_by("organisation__name", "pk"),
         }
         return Response(MeSerializer(data).data)

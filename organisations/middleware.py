@@ -1,6 +1,7 @@
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from .models import TWO_FACTOR_ROLES, Membership
@@ -12,27 +13,38 @@ class ActiveMembershipMiddleware:
     """Sets `request.membership`: the organisation and role a person is acting in.
 
     People who belong to several organisations choose one with the switcher;
-    everything they see is scoped to it.
+    everything they see is scoped to it. Only that one membership is loaded, however
+    many a person has: the switcher's page lists the others, a page at a time.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.memberships = []
         request.membership = None
+        request.acts_for_several = False
         if request.user.is_authenticated:
-            request.memberships = list(
-                Membership.objects.filter(user=request.user)
-                .select_related("organisation", "organisation__sector", "organisation__parent")
-                .order_by("organisation__name")
-            )
-            chosen = request.session.get(SESSION_KEY)
-            request.membership = next(
-                (m for m in request.memberships if m.pk == chosen),
-                request.memberships[0] if request.memberships else None,
+            request.membership = acting_membership(request.user, request.session.get(SESSION_KEY))
+            request.acts_for_several = SimpleLazyObject(
+                lambda: _has_other_memberships(request.user, request.membership)
             )
         return self.get_response(request)
+
+
+def acting_membership(user, chosen: int | None) -> Membership | None:
+    """The membership chosen in the switcher, or else the first by organisation name."""
+    mine = Membership.objects.filter(user=user).select_related(
+        "organisation", "organisation__sector", "organisation__parent"
+    )
+    membership = mine.filter(pk=chosen).first() if isinstance(chosen, int) else None
+    return membership or mine.order_by("organisation__name", "pk").first()
+
+
+def _has_other_memberships(user, membership: Membership | None) -> bool:
+    return (
+        membership is not None
+        and Membership.objects.filter(user=user).exclude(pk=membership.pk).exists()
+    )
 
 
 # Pages a person who still has to set up two-factor authentication may reach.
@@ -67,8 +79,8 @@ class RequireTwoFactorMiddleware:
     def _must_set_up(self, request):
         if not request.user.is_authenticated:
             return False
-        staff = request.user.is_staff
-        if not staff and not any(m.role in TWO_FACTOR_ROLES for m in request.memberships):
+        two_factor_roles = Membership.objects.filter(user=request.user, role__in=TWO_FACTOR_ROLES)
+        if not request.user.is_staff and not two_factor_roles.exists():
             return False
         try:
             if resolve(request.path_info).url_name in _TWO_FACTOR_SETUP_PAGES:

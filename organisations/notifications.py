@@ -102,7 +102,7 @@ def _claim(limit: int) -> list[int]:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_EXPIRES),
                 emailed_at__isnull=True,

@@ -193,7 +193,9 @@ def invitation_revoke(*, membership: Membership, invitation: Invitation) -> None
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = (
-        Invitation.objects.select_for_update().select_related("organisation").get(token=token)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(token=token)
     )
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired or been withdrawn."))

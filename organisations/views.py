@@ -147,9 +147,25 @@ def organisation_register(request):
     return render(request, "organisations/register.html", context)
 
 
-@require_POST
+SWITCHER_PAGE_SIZE = 50
+
+
 @login_required
 def switch(request):
+    """The organisations a person acts for, a page at a time; choosing one acts for it."""
+    if request.method == "POST":
+        return _switch_to(request)
+    mine = (
+        Membership.objects.filter(user=request.user)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+    page = Paginator(mine, SWITCHER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "page_title": _("Switch organisation")}
+    return render(request, "organisations/switch.html", context)
+
+
+def _switch_to(request):
     form = SwitchForm(request.POST)
     if form.is_valid():
         membership = get_object_or_404(

@@ -292,7 +292,9 @@ def answer_submit(
     answers: dict,
 ) -> Response:
     # Locked and read afresh, so that closing the form takes effect at once.
-    survey = Survey.objects.select_for_update().select_related("standard").get(pk=survey.pk)
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("standard").get(pk=survey.pk)
+    )
     check_available(survey=survey, link=link, invitation=invitation)
     cleaned = _clean_answers(hosted_questions(survey), answers)
     if invitation is not None:

@@ -320,7 +320,7 @@ def import_job_confirm(*, membership: Membership, job: ImportJob, mapping: dict)
     """Check and save the mapping, remember it for the survey's next upload, and queue
     the job. Raises ValidationError keyed by field key."""
     require_editor(membership, job.survey.organisation)
-    job = ImportJob.objects.select_for_update().select_related("survey").get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(of=("self",)).select_related("survey").get(pk=job.pk)
     if job.status not in (ImportJob.Status.MAPPING, ImportJob.Status.INVALID):
         raise ValidationError(_("This file is already being checked or has been stored."))
     mapping = _checked_mapping(job, mapping)
