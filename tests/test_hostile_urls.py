@@ -19,7 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from organisations.middleware import SESSION_KEY
 from organisations.models import Role
 
-from .tenancy.test_cross_tenant import KWARGS, PUBLIC, alpha_reports, standard_2026  # noqa: F401
+from .tenancy.test_cross_tenant import KWARGS, PUBLIC, alpha, alpha_reports, beta, world  # noqa: F401
 
 NUL, OVERLONG, ODD = "north\x00shire", "9" * 300, "\u202e\ufeffe\u0301\U0001d518\U0001f600"
 HOSTILE_TEXT = (NUL, OVERLONG, ODD)
