@@ -370,18 +370,14 @@ def recent_survey(alpha, **changes):
 def test_an_import_refreshes_the_sector_at_once(
     alpha, standard, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from surveys import imports
 
-    from ..surveys.test_import import GOOD_ROWS, csv_bytes
+    from ..surveys.test_import import GOOD_ROWS, csv_bytes, uploaded
 
     settings.MEDIA_ROOT = tmp_path
     admin = alpha[Role.APPLICANT_ADMIN]
     survey = recent_survey(alpha)
-    job = imports.import_job_create(
-        membership=admin, survey=survey, upload=SimpleUploadedFile("r.csv", csv_bytes(GOOD_ROWS))
-    )
+    job = uploaded(alpha, survey, csv_bytes(GOOD_ROWS), name="r.csv")
 
     with django_capture_on_commit_callbacks(execute=True):
         imports.import_job_confirm(
