@@ -127,6 +127,10 @@ class ImportJobViewSet(
         imports.import_jobs_stop_stalled(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
 
+    def get_serializer_class(self):
+        # A list leaves out each job's columns, first rows and errors, so it stays small.
+        return ImportJobListSerializer if self.action == "list" else ImportJobSerializer
+
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
@@ -139,10 +143,6 @@ class ImportJobViewSet(
             )
         },
     )
-    def get_serializer_class(self):
-        # A list leaves out each job's columns, first rows and errors, so it stays small.
-        return ImportJobListSerializer if self.action == "list" else ImportJobSerializer
-
     def create(self, request, *args, **kwargs):
         """Upload a CSV or XLSX file. The file is checked by a worker: while the job's
         status is `checking`, follow it (GET the job); at `mapping` it has the file's

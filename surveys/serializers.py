@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .imports import import_job_progress
+from .imports import import_job_progress, suggested_mapping
 from .models import (
     Channel,
     GroupAttribute,
@@ -153,9 +153,14 @@ class ImportErrorSerializer(serializers.Serializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     errors = ImportErrorSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
+    suggested_mapping = serializers.SerializerMethodField()
 
     def get_progress(self, job) -> int:
         return import_job_progress(job)
+
+    def get_suggested_mapping(self, job) -> dict[str, str]:
+        """Once the file is checked (`mapping`), which column seems to hold which field."""
+        return suggested_mapping(job) if job.status == ImportJob.Status.MAPPING else {}
 
     class Meta:
         model = ImportJob
@@ -171,6 +176,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "columns",
             "preview",
             "mapping",
+            "suggested_mapping",
             "status",
             "progress",
             "total_rows",
@@ -188,7 +194,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportJobListSerializer(ImportJobSerializer):
     class Meta(ImportJobSerializer.Meta):
         fields = [
-            f for f in ImportJobSerializer.Meta.fields if f not in ("columns", "preview", "errors")
+            f
+            for f in ImportJobSerializer.Meta.fields
+            if f not in ("columns", "preview", "errors", "suggested_mapping")
         ]
         read_only_fields = fields
 

@@ -303,6 +303,17 @@ def test_a_row_with_more_or_fewer_fields_is_a_row_error(editor, survey, media, r
     assert not Response.objects.exists()
 
 
+def test_a_checked_job_gives_its_suggested_mapping_at_its_own_address(editor, survey):
+    # An API client told `checking` at upload follows the job, then confirms from it.
+    created = api_upload(editor, survey, csv_bytes(GOOD_ROWS), "results.csv").json()
+
+    job = editor.get(f"/api/survey-imports/{created['job']['id']}/").json()
+
+    assert job["status"] == "mapping"
+    assert job["suggested_mapping"] == created["suggested_mapping"]
+    assert job["suggested_mapping"]["respondent_id"]
+
+
 def test_a_list_of_jobs_leaves_out_columns_preview_and_errors(editor, survey):
     api_upload(editor, survey, csv_bytes(GOOD_ROWS), "results.csv")
 
