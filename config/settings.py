@@ -301,9 +301,6 @@ UPLOAD_LIMITS = {
     # What an import job keeps of each cell of its preview.
     "preview_chars": env.int("UPLOAD_MAX_PREVIEW_CHARS", default=100),
 }
-# A worker that has grown past this (in KiB) after a task is replaced by a fresh one, so
-# one large file cannot hold a worker's memory for good.
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KIB", default=1_000_000)
 
 # Benchmarks: the fewest organisations a figure may describe. The standard's rule (5) applies
 # when unset; the setting may only raise it, never lower it.
