@@ -87,3 +87,24 @@ def test_two_factor_setup_is_accessible(page, db):
     sign_in(page, user.email)
     assert "/2fa/" in page.url or "reauthenticate" in page.url
     assert_accessible(page)
+
+
+def test_a_person_in_two_organisations_switches_between_them_accessibly(page, alpha):
+    from organisations.services import membership_create
+
+    editor = alpha[Role.APPLICANT_EDITOR]
+    membership_create(user=editor.user, organisation=alpha.unit, role=Role.APPLICANT_ADMIN)
+    sign_in(page, editor.user.email)
+    page.get_by_role("link", name="Switch organisation").click()
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert_accessible(page)
+
+    page.get_by_role(
+        "button", name=re.compile(f"Act for this organisation {alpha.unit.name}")
+    ).click()
+    page.wait_for_load_state()
+
+    assert f"Acting for {alpha.unit.name}" in " ".join(
+        page.locator(".app-switcher").inner_text().split()
+    )
+    assert_accessible(page)
