@@ -97,6 +97,9 @@ def test_a_killed_worker_is_reported_within_seconds_and_a_retry_completes(
 ):
     rows = [[f"K{n:06d}", "2026-02-01", "Online", *["4"] * 6, "", ""] for n in range(KILL_ROWS)]
     job = uploaded(alpha, survey, csv_bytes(rows), name="big.csv")
+    # No worker runs yet: the file's check (queued by the upload) is done here.
+    imports.import_job_check(job_id=job.pk)
+    job.refresh_from_db()
     imports.import_job_confirm(
         membership=admin(alpha), job=job, mapping=imports.suggested_mapping(job)
     )
