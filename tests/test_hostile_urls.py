@@ -23,6 +23,8 @@ from .tenancy.test_cross_tenant import KWARGS, PUBLIC, alpha, alpha_reports, bet
 
 NUL, OVERLONG, ODD = "north\x00shire", "9" * 300, "\u202e\ufeffe\u0301\U0001d518\U0001f600"
 HOSTILE_TEXT = (NUL, OVERLONG, ODD)
+# In a query string NUL and odd Unicode go together: what survives NUL's removal is odd.
+HOSTILE_QUERY = (NUL + ODD, OVERLONG)
 HOSTILE_NUMBER = "9" * 40
 MARKERS = ("zzhostilezz", "97531")
 ACCEPT = "text/html,application/json"
@@ -146,7 +148,7 @@ def test_no_route_fails_on_hostile_paths_or_query_strings(role, alpha, scheme):
     assert {"q", "page"} <= read, "the walk did not note the parameters pages read"
     for name, args in routes:
         path, _ = _path(name, args, alpha)
-        for hostile in HOSTILE_TEXT if path else ():
+        for hostile in HOSTILE_QUERY if path else ():
             status = _status(client, "get", path, {key: hostile for key in read})
             if not str(status).startswith(("1", "2", "3", "4")):
                 failures.append(f"GET {path} with {hostile[:20]!r} in every parameter: {status}")
