@@ -12,9 +12,10 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from config import jobs
-from config.csvsafe import neutralise as spreadsheet_safe
+from common import jobs
+from common.csvsafe import neutralise as spreadsheet_safe
 from organisations.models import Membership
+from organisations.policy import acts_for
 from standard.models import Level, LevelDescriptor
 
 from . import selectors
@@ -39,6 +40,9 @@ def report_job_start(*, membership: Membership, self_assessment: SelfAssessment)
         owner_field="self_assessment",
         owner=self_assessment,
         task=build_gap_report,
+        # Reports are the organisation's own: a certification body it shared a version
+        # with reads that version on screen or as CSV, but builds no PDFs of it.
+        allowed=acts_for(membership, self_assessment.organisation),
     )
 
 

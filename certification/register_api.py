@@ -13,7 +13,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import BaseThrottle
 
-from config.api import TextFilter, whole_number_filter
+from common.api import TextFilter, whole_number_filter
 from organisations.models import Region
 
 from . import register

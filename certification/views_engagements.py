@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from assessments.models import Evidence
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
 from organisations.forms import apply_errors
 from organisations.models import Membership, Role, Site
 from organisations.policy import acts_for, get_visible_or_404

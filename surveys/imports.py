@@ -36,7 +36,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from assessments.evidence import megabytes
-from config.heartbeat import Heartbeat, stalled, stop_stalled
+from common.heartbeat import Heartbeat, stalled, stop_stalled
 from organisations.models import Membership
 
 from . import import_checks, import_files
@@ -308,7 +308,7 @@ def _queue(job: ImportJob) -> None:
 
 def import_jobs_stop_stalled(queryset) -> int:
     """Record the jobs of `queryset` whose worker stopped as failed, so that they say so
-    and can be tried again at once (see `config.heartbeat`). Nothing of theirs was kept:
+    and can be tried again at once (see `common.heartbeat`). Nothing of theirs was kept:
     the worker's transaction ends with it."""
     message = _("The work on this file stopped unexpectedly. Nothing was saved. You can try again.")
     return stop_stalled(queryset, field="failure", message=message)
