@@ -10,8 +10,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import RatingValue
-from assessments.reports import css_string, page_counter_css, render_pdf
 from common import jobs
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership, Organisation, Role
 from organisations.policy import acts_for
 

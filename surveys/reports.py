@@ -11,9 +11,9 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.reports import css_string, page_counter_css, render_pdf
 from common import jobs
 from common.csvsafe import neutralise
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership
 from organisations.policy import acts_for
 
