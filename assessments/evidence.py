@@ -30,6 +30,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
+from common.uploads import MEGABYTE, megabytes
 from organisations.models import Membership, Organisation
 from organisations.policy import may_act
 
@@ -37,7 +38,6 @@ from .models import Evidence, Rating, SelfAssessment
 from .services import EDIT_ROLES
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MEGABYTE = 1024 * 1024
 CHUNK = 64 * 1024
 
 # A text file that puremagic recognises this confidently as something else (a web page,
@@ -406,11 +406,6 @@ class Detected:
 
 def max_upload_bytes() -> int:
     return getattr(settings, "EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def megabytes(size: int) -> str:
-    """20971520 -> "20", 1572864 -> "1.5": for messages that say a limit in MB."""
-    return f"{float(f'{size / MEGABYTE:.3g}'):g}"
 
 
 def inspect_upload(upload: UploadedFile) -> Detected:

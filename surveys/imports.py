@@ -35,8 +35,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from assessments.evidence import megabytes
 from common.heartbeat import Heartbeat, stalled, stop_stalled
+from common.uploads import megabytes
 from organisations.models import Membership
 
 from . import import_checks, import_files
