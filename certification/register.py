@@ -32,9 +32,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_ratelimit.core import is_ratelimited
 
 from assessments.models import PublicCommitment, RatingValue
+from common.text import clean_text
 from organisations.models import Organisation, Region, Sector
 from standard.models import Element
 
@@ -166,18 +166,6 @@ def bodies_lost_on() -> dict[int, datetime.date]:
     return lost
 
 
-def too_many_requests(request, *, group: str, rate: str) -> bool:
-    """Counts the request against its address's limit (django-ratelimit, reading the
-    address where RATELIMIT_IP_META_KEY says) and tells whether it is over. A request
-    that carries no address at all (a misconfigured proxy) shares one count."""
-    key = "ip" if request.META.get(settings.RATELIMIT_IP_META_KEY) else _no_address
-    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-
-
-def _no_address(group, request) -> str:
-    return "no-address"
-
-
 def verification_url(number: str, language: str | None = None) -> str:
     """The full address of the check page for a certificate number."""
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -186,11 +174,6 @@ def verification_url(number: str, language: str | None = None) -> str:
 
 
 # The search ---------------------------------------------------------------------------
-
-
-def clean_text(value) -> str:
-    """Words as typed, with spaces tidied and characters no database holds dropped."""
-    return " ".join(str(value).replace("\x00", "").split())
 
 
 def _positive_int(value) -> int | None:
