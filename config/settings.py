@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "certification",
     "benchmarking",
     "awards",
+    # The top level: the home page and the demo command, which read every app.
+    "config",
 ]
 
 MIDDLEWARE = [
