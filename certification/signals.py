@@ -1,0 +1,8 @@
+"""What certification tells the apps built on it, which certification may not import. An
+app that follows certification connects a receiver in its `apps.ready()`."""
+
+from django.dispatch import Signal
+
+# A decision issued, renewed, suspended, withdrew or reinstated a certificate; sent inside
+# the decision's transaction. Argument: `sector_id`, the holder's sector (may be None).
+certificate_decided = Signal()
