@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class AwardsConfig(AppConfig):
     name = "awards"
+
+    def ready(self):
+        from certification.signals import holder_page_parts
+
+        from . import receivers
+
+        # The register sits below awards and cannot call it.
+        holder_page_parts.connect(receivers.holder_page_parts, dispatch_uid="awards")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import PublicCommitment, RatingValue
+from common.hooks import page_parts
 from common.text import clean_text
 from organisations.models import Organisation, Region, Sector
 from standard.models import Element
@@ -47,6 +48,7 @@ from .models import (
     Engagement,
     Finding,
 )
+from .signals import holder_page_parts
 
 PAGE_SIZE = 20
 # Deeper than this a search should be narrowed (the open data has every row).
@@ -558,15 +560,8 @@ class HolderPage:
     current: HolderCertificate | None
     compliance_plus: list[Element]
     commitment: PublicCommitment | None
-    # Published award results of the holder and its units (see awards.results).
-    awards: list = field(default_factory=list)
-
-    @property
-    def beacons(self) -> list:
-        """The holder's current beacon designations (see awards.beacons)."""
-        from awards.beacons import current_beacons_of
-
-        return current_beacons_of(self.holder)
+    # What the apps above the register add (award results, beacons): `holder_page_parts`.
+    parts: dict = field(default_factory=dict)
 
 
 def holder_page(holder_pk: int) -> HolderPage | None:
@@ -599,9 +594,8 @@ def holder_page(holder_pk: int) -> HolderPage | None:
     ]
     current = next((entry for entry in entries if entry.is_current), None)
     elements = compliance_plus_elements(current.certificate) if current else []
-    from awards.results import holder_awards
-
-    return HolderPage(holder, entries, current, elements, commitment, holder_awards(holder))
+    parts = page_parts(holder_page_parts, holder=holder)
+    return HolderPage(holder, entries, current, elements, commitment, parts)
 
 
 def compliance_plus_elements(certificate: Certificate) -> list[Element]:

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # A decision issued, renewed, suspended, withdrew or reinstated a certificate; sent inside
 # the decision's transaction. Argument: `sector_id`, the holder's sector (may be None).
 certificate_decided = Signal()
+
+# Asked for what a holder's register page shows beyond its certificates (award results,
+# beacons). Argument: `holder`. Each receiver answers a dict; see `common.hooks`.
+holder_page_parts = Signal()
