@@ -50,6 +50,7 @@ demo: migrate
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles

@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.api import MembershipScopedMixin, id_filterset
+from common.api import MembershipScopedMixin, id_filterset
 from organisations.models import Organisation
 
 from . import evidence as evidence_services

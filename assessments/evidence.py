@@ -30,7 +30,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
-from config.uploads import MEGABYTE, checked_archive, megabytes
+from common.uploads import MEGABYTE, checked_archive, megabytes
 from organisations.models import Membership, Organisation
 from organisations.policy import may_act
 

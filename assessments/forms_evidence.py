@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.uploads import megabytes
 from organisations.forms import GDSDateField, GDSFormMixin
 
-from .evidence import max_upload_bytes, megabytes
+from .evidence import max_upload_bytes
 from .models import Evidence
 
 TITLE_MAX = Evidence._meta.get_field("title").max_length

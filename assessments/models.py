@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.jobs import PdfJob
+from common.jobs import PdfJob
 from organisations.models import Organisation
 from organisations.querysets import TenantQuerySet
 from standard.models import Element, Standard

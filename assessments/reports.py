@@ -2,7 +2,6 @@
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,9 +11,11 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from config import jobs
-from config.csvsafe import neutralise as spreadsheet_safe
+from common import jobs
+from common.csvsafe import neutralise as spreadsheet_safe
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership
+from organisations.policy import acts_for
 from standard.models import Level, LevelDescriptor
 from standard.scales import RATINGS, UNRATED_LABEL, UNRATED_PDF_COLOUR
 
@@ -40,6 +41,9 @@ def report_job_start(*, membership: Membership, self_assessment: SelfAssessment)
         owner_field="self_assessment",
         owner=self_assessment,
         task=build_gap_report,
+        # Reports are the organisation's own: a certification body it shared a version
+        # with reads that version on screen or as CSV, but builds no PDFs of it.
+        allowed=acts_for(membership, self_assessment.organisation),
     )
 
 
@@ -69,20 +73,6 @@ def _build(job: ReportJob) -> tuple[str, bytes]:
 def report_filename(self_assessment: SelfAssessment, extension: str = "pdf") -> str:
     organisation = slugify(self_assessment.organisation.name)[:60] or "organisation"
     return f"gap-report-{organisation}-{self_assessment.number}.{extension}"
-
-
-# The PDF ------------------------------------------------------------------------------
-
-
-def render_pdf(html: str) -> bytes:
-    """HTML to PDF with WeasyPrint. The report is self-contained: nothing is fetched
-    from outside, whatever the HTML says."""
-    # Imported here: WeasyPrint takes most of a second to import and only workers need it.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_tags=True)
 
 
 CHART_LABEL_WIDTH = 120
@@ -182,28 +172,6 @@ def report_context(self_assessment: SelfAssessment, *, requested_by=None) -> dic
         "page_counter_css": page_counter_css(),
         "footer_css": mark_safe(css_string(_("Customer Voice"))),
     }
-
-
-def page_counter_css() -> str:
-    """The CSS `content` value for "Page 3 of 12" in the active language."""
-    words = _("Page %(page)s of %(pages)s")
-    parts = []
-    for piece in re.split(r"(%\(pages?\)s)", words):
-        if piece == "%(page)s":
-            parts.append("counter(page)")
-        elif piece == "%(pages)s":
-            parts.append("counter(pages)")
-        elif piece:
-            parts.append(css_string(piece))
-    return mark_safe(" ".join(parts))
-
-
-def css_string(text: str) -> str:
-    """A CSS string literal holding `text`, safe inside a <style> element."""
-    escaped = "".join(
-        ch if ch.isalnum() or ch in " .,:;!?()'-" else f"\\{ord(ch):x} " for ch in text
-    )
-    return f'"{escaped}"'
 
 
 # The CSV ------------------------------------------------------------------------------

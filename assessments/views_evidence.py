@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common.uploads import megabytes
 from organisations.forms import apply_errors
 from organisations.models import Organisation
 from organisations.policy import get_visible_or_404
@@ -105,7 +106,7 @@ def evidence_detail(request, evidence_pk):
         "ratings": evidence.ratings.all(),
         "can_edit": can_edit,
         "locked": can_edit and services.is_locked(evidence),
-        "max_mb": services.megabytes(services.max_upload_bytes()),
+        "max_mb": megabytes(services.max_upload_bytes()),
     }
     return render(request, "assessments/evidence/detail.html", context)
 

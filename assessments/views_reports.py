@@ -6,7 +6,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from config import job_views
+from common import job_views
 from organisations.policy import get_visible_or_404
 from organisations.views import membership_required
 

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
-from config.api import id_filterset
+from common.api import id_filterset
 
 from . import selectors, services
 from .models import Candidate, Category

@@ -5,7 +5,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
-from config.api import TextFilter, whole_number_filter
+from common.api import TextFilter, whole_number_filter
 
 from . import results
 from .models import Category, Result

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from certification.register import clean_text
+from common.text import clean_text
 from organisations.policy import visible_organisations
 from standard.models import Criterion, Element
 from standard.selectors import public_standards

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification.models import Certificate
-from certification.register import clean_text
+from common.text import clean_text
 from organisations.models import Membership, Organisation, Role
 from organisations.policy import acts_for
 from standard.models import Criterion, Element

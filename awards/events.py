@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
 from organisations.models import Membership, Organisation, Role
 
 from .models import AwardCycle, Event, Registration

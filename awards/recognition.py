@@ -1,5 +1,5 @@
 """Certificates of recognition: a PDF per published result, built in the background as a
-`RecognitionJob` (the shared machinery in `config.jobs`), for the members of the
+`RecognitionJob` (the shared machinery in `common.jobs`), for the members of the
 organisation recognised (and its headquarters) and the scheme unit."""
 
 from django.db import transaction
@@ -9,8 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.reports import css_string, page_counter_css, render_pdf
-from config import jobs
+from common import jobs
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership
 from organisations.policy import visible_organisations
 

@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.http import form_page, posted
 from organisations.forms import apply_errors
 from organisations.policy import visible_organisations
-from organisations.views import form_page, posted, scheme_required
+from organisations.views import scheme_required
 
 from . import case_studies, judging, nominations, results, selectors, services
 from .forms import (

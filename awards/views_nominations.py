@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from certification.register import too_many_requests
+from common.http import posted
+from common.ratelimit import too_many_requests
 from organisations.forms import apply_errors
-from organisations.views import membership_required, posted
+from organisations.views import membership_required
 
 from . import nominations
 from .forms_judging import ConsentForm, NominationForm

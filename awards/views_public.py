@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from certification.register import clean_text, too_many_requests
+from common.http import posted
+from common.ratelimit import too_many_requests
+from common.text import clean_text
 from organisations.forms import apply_errors
 from organisations.models import Sector
-from organisations.views import posted
 
 from . import beacons, case_studies, events
 from .forms_sharing import RegistrationForm

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from config import job_views
+from common import job_views
 from organisations.policy import get_visible_or_404, visible_organisations
 from organisations.views import membership_required, scheme_required
 

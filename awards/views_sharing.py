@@ -17,16 +17,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from common.http import form_page, posted
 from organisations.forms import apply_errors
 from organisations.models import Organisation, Role
 from organisations.policy import get_visible_or_404
-from organisations.views import (
-    applicant_required,
-    form_page,
-    membership_required,
-    posted,
-    scheme_required,
-)
+from organisations.views import applicant_required, membership_required, scheme_required
 from standard.selectors import current_standard
 
 from . import beacons, case_studies, events

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
-from config.api import id_filterset
+from common.api import id_filterset
 from organisations.models import Organisation
 
 from . import selectors

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.jobs import PdfJob
+from common.jobs import PdfJob
 from organisations.models import Organisation, Region, Sector
 from organisations.querysets import TenantQuerySet
 from surveys.models import Survey

@@ -8,8 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.reports import css_string, page_counter_css, render_pdf
-from config import jobs
+from common import jobs
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership, Organisation
 
 from . import charts, selectors

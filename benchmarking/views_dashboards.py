@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common.csv_download import csv_download
 from organisations.models import Organisation
 from organisations.policy import get_visible_or_404
 from organisations.views import membership_required, scheme_required
 
 from . import charts_dashboards, dashboards
-from .exports import csv_download
 from .forms_dashboards import DashboardFilterForm
 from .models import Measure
 

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from config import job_views
+from common import job_views
 from organisations.views import membership_required
 
 from . import reports, selectors

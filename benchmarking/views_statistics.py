@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common.csv_download import csv_download
 from organisations.views import scheme_required
 from standard.scales import RATINGS
 
 from . import consistency, effectiveness
-from .exports import csv_download
 from .forms_dashboards import DashboardFilterForm
 from .models import DashboardFigure, Measure
 from .views_dashboards import dated_filename, render_dashboard

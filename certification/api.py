@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import MembershipScopedMixin, id_filterset
+from common.api import MembershipScopedMixin, id_filterset
 from organisations.models import Membership, Organisation, RegulatorConsent, Sector
 from organisations.policy import is_regulator
 

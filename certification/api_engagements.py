@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from assessments.models import Evidence, SelfAssessment
-from config.api import MembershipScopedMixin, id_filterset, whole_number_filter
+from common.api import MembershipScopedMixin, id_filterset, whole_number_filter
 from organisations.models import Membership
 from standard.models import Element
 

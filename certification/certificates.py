@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from assessments.reports import css_string, page_counter_css, render_pdf
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Region
 
 from . import register

@@ -26,6 +26,7 @@ from .models import (
     Decision,
     Engagement,
 )
+from .signals import certificate_decided
 
 Kind = Decision.Kind
 Status = Certificate.Status
@@ -114,7 +115,7 @@ def decision_on_engagement(
     engagement.status = Engagement.Status.DECIDED
     engagement.save(update_fields=["status"])
     if certificate is not None:
-        _benchmarks_follow(application.applicant.sector_id)
+        certificate_decided.send(sender=Decision, sector_id=application.applicant.sector_id)
     return decision
 
 
@@ -155,7 +156,7 @@ def decision_on_certificate(
         Kind.REINSTATE: (Status.ACTIVE, CertificateEvent.Kind.REINSTATED),
     }[kind]
     _change(certificate, new_status, event, today, decision)
-    _benchmarks_follow(certificate.holder.sector_id)
+    certificate_decided.send(sender=Decision, sector_id=certificate.holder.sector_id)
     return decision
 
 
@@ -261,15 +262,6 @@ def _record(certificate: Certificate, kind: str, today, decision=None, note="") 
         status_after=certificate.status,
         next_review_due=certificate.next_review_due,
     )
-
-
-def _benchmarks_follow(sector_id: int | None) -> None:
-    """Sector benchmarks tell holders from non-holders: the sector's are worked out again."""
-    # Benchmarking builds on certification, so it is imported here rather than at the top.
-    from benchmarking.models import Refresh
-    from benchmarking.services import benchmarks_refresh_soon
-
-    benchmarks_refresh_soon(sector_id=sector_id, trigger=Refresh.Trigger.DECISION)
 
 
 def _queue_pdf(certificate: Certificate) -> None:

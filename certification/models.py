@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Evidence, RatingValue, SelfAssessment
-from config.jobs import PdfJob
+from common.jobs import PdfJob
 from organisations.models import Membership, Organisation, Region, Sector, Site
 from organisations.querysets import TenantQuerySet
 from standard.models import Element, Standard

@@ -32,9 +32,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_ratelimit.core import is_ratelimited
 
 from assessments.models import PublicCommitment, RatingValue
+from common.hooks import page_parts
+from common.text import clean_text
 from organisations.models import Organisation, Region, Sector
 from standard.models import Element
 
@@ -47,6 +48,7 @@ from .models import (
     Engagement,
     Finding,
 )
+from .signals import holder_page_parts
 
 PAGE_SIZE = 20
 # Deeper than this a search should be narrowed (the open data has every row).
@@ -166,18 +168,6 @@ def bodies_lost_on() -> dict[int, datetime.date]:
     return lost
 
 
-def too_many_requests(request, *, group: str, rate: str) -> bool:
-    """Counts the request against its address's limit (django-ratelimit, reading the
-    address where RATELIMIT_IP_META_KEY says) and tells whether it is over. A request
-    that carries no address at all (a misconfigured proxy) shares one count."""
-    key = "ip" if request.META.get(settings.RATELIMIT_IP_META_KEY) else _no_address
-    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-
-
-def _no_address(group, request) -> str:
-    return "no-address"
-
-
 def verification_url(number: str, language: str | None = None) -> str:
     """The full address of the check page for a certificate number."""
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -186,11 +176,6 @@ def verification_url(number: str, language: str | None = None) -> str:
 
 
 # The search ---------------------------------------------------------------------------
-
-
-def clean_text(value) -> str:
-    """Words as typed, with spaces tidied and characters no database holds dropped."""
-    return " ".join(str(value).replace("\x00", "").split())
 
 
 def _positive_int(value) -> int | None:
@@ -575,15 +560,8 @@ class HolderPage:
     current: HolderCertificate | None
     compliance_plus: list[Element]
     commitment: PublicCommitment | None
-    # Published award results of the holder and its units (see awards.results).
-    awards: list = field(default_factory=list)
-
-    @property
-    def beacons(self) -> list:
-        """The holder's current beacon designations (see awards.beacons)."""
-        from awards.beacons import current_beacons_of
-
-        return current_beacons_of(self.holder)
+    # What the apps above the register add (award results, beacons): `holder_page_parts`.
+    parts: dict = field(default_factory=dict)
 
 
 def holder_page(holder_pk: int) -> HolderPage | None:
@@ -616,9 +594,8 @@ def holder_page(holder_pk: int) -> HolderPage | None:
     ]
     current = next((entry for entry in entries if entry.is_current), None)
     elements = compliance_plus_elements(current.certificate) if current else []
-    from awards.results import holder_awards
-
-    return HolderPage(holder, entries, current, elements, commitment, holder_awards(holder))
+    parts = page_parts(holder_page_parts, holder=holder)
+    return HolderPage(holder, entries, current, elements, commitment, parts)
 
 
 def compliance_plus_elements(certificate: Certificate) -> list[Element]:

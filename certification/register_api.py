@@ -13,7 +13,8 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import BaseThrottle
 
-from config.api import TextFilter, whole_number_filter
+from common.api import TextFilter, whole_number_filter
+from common.ratelimit import too_many_requests
 from organisations.models import Region
 
 from . import register
@@ -138,7 +139,7 @@ class RegisterThrottle(BaseThrottle):
     with RATELIMIT_IP_META_KEY naming the client's address behind a proxy)."""
 
     def allow_request(self, request, view) -> bool:
-        return not register.too_many_requests(request, group="register-api", rate=API_RATE)
+        return not too_many_requests(request, group="register-api", rate=API_RATE)
 
     def wait(self) -> float:
         return 60.0

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
 from organisations.models import Region
 
 from .models import Certificate

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from assessments.levels import criterion_result
 from assessments.models import RatingValue
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
 from organisations.models import Membership, Organisation
 from organisations.policy import relied_on_organisations
 from standard.models import Criterion, Element, Level

@@ -1,5 +1,5 @@
 """The assessment report of an engagement: a PDF built in the background as a
-`ReportJob` (the shared machinery in `config.jobs`), for the certification body that
+`ReportJob` (the shared machinery in `common.jobs`), for the certification body that
 holds the engagement and, once it is reported, for the holder."""
 
 from django.db import transaction
@@ -10,8 +10,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import RatingValue
-from assessments.reports import css_string, page_counter_css, render_pdf
-from config import jobs
+from common import jobs
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership, Organisation, Role
 from organisations.policy import acts_for
 

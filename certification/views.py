@@ -13,10 +13,11 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from assessments.models import SelfAssessment
+from common.http import form_page, posted
 from organisations.forms import apply_errors
 from organisations.models import Membership, Organisation, Role, Sector
 from organisations.policy import acts_for, get_visible_or_404
-from organisations.views import form_page, membership_required, posted
+from organisations.views import membership_required
 from standard.selectors import reminder_days
 
 from . import decisions, selectors, services

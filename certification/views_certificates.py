@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from config.job_views import stored_file_download
+from common.job_views import stored_file_download
 from organisations.policy import get_visible_or_404
 from organisations.views import membership_required
 

@@ -12,11 +12,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from assessments.models import Evidence
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
+from common.http import form_page, posted
 from organisations.forms import apply_errors
 from organisations.models import Membership, Role, Site
 from organisations.policy import acts_for, get_visible_or_404
-from organisations.views import form_page, membership_required, posted
+from organisations.views import membership_required
 from standard.models import Element
 
 from . import decisions, reports, selectors, services

@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from common.ratelimit import too_many_requests
+from common.text import clean_text
+
 from . import register, register_export
 from .models import Certificate
 
@@ -23,7 +26,7 @@ def _rate_limited(group: str, rate: str):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if register.too_many_requests(request, group=group, rate=rate):
+            if too_many_requests(request, group=group, rate=rate):
                 return render(request, "register/too_many.html", status=429)
             return view(request, *args, **kwargs)
 
@@ -98,7 +101,7 @@ def _check_page(request, number: str, *, status_if_unknown: int):
 @require_safe
 @_rate_limited("register-check", PAGE_RATE)
 def check(request):
-    number = register.clean_text(request.GET.get("number", ""))[:40]
+    number = clean_text(request.GET.get("number", ""))[:40]
     return _check_page(request, number, status_if_unknown=200)
 
 
@@ -106,13 +109,13 @@ def check(request):
 @_rate_limited("register-check", PAGE_RATE)
 def check_number(request, number):
     """The address printed on a certificate and in its QR code."""
-    return _check_page(request, register.clean_text(number)[:40], status_if_unknown=404)
+    return _check_page(request, clean_text(number)[:40], status_if_unknown=404)
 
 
 @require_safe
 @_rate_limited("register", PAGE_RATE)
 def committed(request):
-    q = register.clean_text(request.GET.get("q", ""))[: register.MAX_QUERY_LENGTH]
+    q = clean_text(request.GET.get("q", ""))[: register.MAX_QUERY_LENGTH]
     page = register.committed_organisations(q, request.GET.get("page", 1))
     return render(request, "register/committed.html", {"page": page, "q": q})
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from config import job_views
+from common import job_views
 from organisations.policy import get_visible_or_404
 from organisations.views import membership_required
 

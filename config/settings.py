@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "certification",
     "benchmarking",
     "awards",
+    # The top level: the home page and the demo command, which read every app.
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -279,7 +281,7 @@ SURVEY_IMPORT_MAX_BYTES = env.int("SURVEY_IMPORT_MAX_BYTES", default=500 * 1024 
 SURVEY_MIN_GROUP_SIZE = env.int("SURVEY_MIN_GROUP_SIZE", default=None)
 
 # Uploaded files are read only within these bounds (survey results and evidence alike);
-# `config.uploads` reads them. Archive figures are checked from the archive's directory
+# `common.uploads` reads them. Archive figures are checked from the archive's directory
 # before anything is unpacked. Each can be set from the environment, e.g.
 # UPLOAD_MAX_COLUMNS=2000.
 UPLOAD_LIMITS = {
@@ -328,7 +330,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -383,7 +385,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.add_error_responses",
+        "common.api.add_error_responses",
     ],
 }
 

@@ -3,8 +3,8 @@
 from celery import shared_task
 from django.apps import apps
 
-from . import orphans
-from .jobs import PdfJob, pdf_jobs_stop_stalled
+from common import orphans
+from common.jobs import PdfJob, pdf_jobs_stop_stalled
 
 
 @shared_task

@@ -24,6 +24,8 @@ from standard import api as standard_api
 from surveys import api as surveys_api
 from surveys import hosted_urls
 
+from .home import home
+
 router = DefaultRouter()
 router.register("sectors", organisations_api.SectorViewSet)
 router.register("organisations", organisations_api.OrganisationViewSet)
@@ -136,6 +138,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("", home, name="home"),
     path("", include("organisations.urls")),
     path("standard/", include("standard.urls")),
     path("evidence/", include("assessments.evidence_urls")),

@@ -3,7 +3,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import MembershipScopedMixin, id_filterset
+from common.api import MembershipScopedMixin, id_filterset
 
 from . import services
 from .models import Membership, Organisation, Sector, Site

@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("switch/", views.switch, name="switch"),
     path("organisations/register/", views.organisation_register, name="organisation_register"),
     path("organisations/units/add/", views.unit_add, name="unit_add"),

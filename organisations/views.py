@@ -11,8 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from standard.selectors import current_standard
-
 from . import services
 from .forms import (
     InvitationForm,
@@ -25,8 +23,8 @@ from .forms import (
     apply_errors,
 )
 from .middleware import SESSION_KEY
-from .models import Invitation, Membership, Organisation, Role, Site
-from .policy import acts_for, get_visible_or_404, relied_on_organisations
+from .models import Invitation, Membership, Organisation, Site
+from .policy import acts_for, get_visible_or_404
 
 
 def membership_required(view):
@@ -64,70 +62,6 @@ def applicant_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def posted(request):
-    """The form data of a POST (even an empty one), or None to show a blank form."""
-    return request.POST if request.method == "POST" else None
-
-
-def form_page(request, form, *, title, back_url, caption="", lead="", status=200):
-    """A page of one form under a heading, with a link back."""
-    context = {
-        "form": form,
-        "page_title": title,
-        "caption": caption,
-        "lead": lead,
-        "back_url": back_url,
-        "back_text": _("Back"),
-    }
-    return render(request, "form_page.html", context, status=status)
-
-
-def home(request):
-    membership = request.membership
-    context = {"standard": current_standard()}
-    if membership is None:
-        return render(request, "home/public.html", context)
-    organisation = membership.organisation
-    context.update(
-        organisation=organisation,
-        sites=organisation.sites.count(),
-        units=organisation.units.count(),
-        members=organisation.memberships.count(),
-        pending_invitations=organisation.invitations.filter(
-            accepted_at=None, revoked_at=None
-        ).count(),
-    )
-    if organisation.kind == Organisation.Kind.APPLICANT:
-        context.update(_self_assessment_progress(organisation))
-        context["writes_case_studies"] = membership.role in (
-            Role.APPLICANT_ADMIN,
-            Role.APPLICANT_EDITOR,
-        )
-    if organisation.kind == Organisation.Kind.CERTIFICATION_BODY:
-        from certification.selectors import body_to_do
-
-        context.update(body_to_do(membership))
-    if organisation.kind == Organisation.Kind.REGULATOR:
-        context["relied_on"] = relied_on_organisations(membership).count()
-    return render(request, f"home/{organisation.kind}.html", context)
-
-
-def _self_assessment_progress(organisation):
-    from assessments.models import SelfAssessment
-
-    draft = SelfAssessment.objects.filter(
-        organisation=organisation, status=SelfAssessment.Status.DRAFT
-    ).first()
-    if draft is None:
-        return {"draft": None}
-    ratings = draft.ratings.all()
-    return {
-        "draft": draft,
-        "draft_total": ratings.count(),
-        "draft_rated": ratings.exclude(value="").count(),
-    }
 
 
 @login_required

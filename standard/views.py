@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404, redirect, render
 
-from awards.case_studies import published_for_element
+from common.hooks import page_parts
 
 from .forms import CompareForm
 from .models import Criterion, Level
@@ -11,6 +11,7 @@ from .selectors import (
     public_standards,
     standard_with_criteria,
 )
+from .signals import element_page_parts
 
 
 def index(request):
@@ -59,7 +60,7 @@ def element(request, version, code):
         "sector_guidance": shown,
         "sectors": [g.sector for g in guidance],
         "chosen_sector": chosen,
-        "case_studies": published_for_element(element),
+        **page_parts(element_page_parts, element=element),
     }
     return render(request, "standard/element.html", context)
 

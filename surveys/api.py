@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as APIResponse
 
-from config.api import MembershipScopedMixin, id_filterset
+from common.api import MembershipScopedMixin, id_filterset
 from organisations.models import Organisation
 
 from . import analysis, imports, selectors, services

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from assessments.reports import spreadsheet_safe
+from common.csvsafe import neutralise as spreadsheet_safe
 
 from .import_files import ROW, SHAPE
 from .models import (

@@ -1,5 +1,5 @@
 """Survey results files as they are read, always within the upload limits
-(`config.uploads`): what an upload is (CSV or XLSX, its encoding and delimiter), whether
+(`common.uploads`): what an upload is (CSV or XLSX, its encoding and delimiter), whether
 its first row names every column once, whether a workbook has one sheet of plain values
 (no merged header, no formulas), the few rows shown as a preview, and the data rows read
 in chunks (blocks of whole CSV records, batches of XLSX rows) as polars frames of text.
@@ -26,7 +26,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.uploads import UploadLimits, checked_archive, count, megabytes, upload_limits
+from common.uploads import UploadLimits, checked_archive, count, megabytes, upload_limits
 
 from . import import_xlsx
 from .models import ImportJob

@@ -3,7 +3,7 @@
 An upload becomes an `ImportJob` (CHECKING) once the file is stored, hashed and sniffed
 within bounds in the web request; a file the sniff refuses leaves neither a job nor a
 file behind. A Celery task then reads the whole file within the upload limits
-(`config.uploads`): its columns and first rows (MAPPING), or the reason it cannot be
+(`common.uploads`): its columns and first rows (MAPPING), or the reason it cannot be
 imported (REFUSED, its file deleted). Confirming the mapping queues it (PENDING); a
 Celery task runs it (RUNNING) to DONE, INVALID (row errors, nothing stored) or FAILED
 (our fault, nothing stored, can be retried). Nothing that inflates (a workbook is a ZIP
@@ -39,8 +39,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from config.heartbeat import Heartbeat, stalled, stop_stalled
-from config.uploads import megabytes
+from common.heartbeat import Heartbeat, stalled, stop_stalled
+from common.uploads import megabytes
 from organisations.models import Membership
 
 from . import import_checks, import_files
@@ -368,7 +368,7 @@ def _queue(job: ImportJob) -> None:
 
 def import_jobs_stop_stalled(queryset) -> int:
     """Record the jobs of `queryset` whose worker stopped as failed, so that they say so
-    and can be tried again at once (see `config.heartbeat`). Nothing of theirs was kept:
+    and can be tried again at once (see `common.heartbeat`). Nothing of theirs was kept:
     the worker's transaction ends with it."""
     message = _("The work on this file stopped unexpectedly. Nothing was saved. You can try again.")
     stopped = stop_stalled(queryset, field="failure", message=message)

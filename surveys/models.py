@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
-from config.jobs import PdfJob
+from common.jobs import PdfJob
 from organisations.models import Organisation, Site
 from organisations.querysets import TenantQuerySet
 from standard.models import Driver, Standard
@@ -232,7 +232,7 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    # The running worker marks the job alive (see config.heartbeat).
+    # The running worker marks the job alive (see common.heartbeat).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

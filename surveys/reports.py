@@ -11,10 +11,11 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.reports import css_string, page_counter_css, render_pdf
-from config import jobs
-from config.csvsafe import neutralise
+from common import jobs
+from common.csvsafe import neutralise
+from common.pdf import css_string, page_counter_css, render_pdf
 from organisations.models import Membership
+from organisations.policy import acts_for
 
 from . import analysis, charts, services
 from .models import (
@@ -48,6 +49,9 @@ def report_job_start(*, membership: Membership, survey: Survey) -> ReportJob:
         owner_field="survey",
         owner=survey,
         task=build_survey_report,
+        # Reports are the organisation's own: a certification body it shared a version
+        # with reads that version on screen or as CSV, but builds no PDFs of it.
+        allowed=acts_for(membership, survey.organisation),
     )
 
 

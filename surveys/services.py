@@ -30,6 +30,7 @@ from .models import (
     Survey,
     SurveyQuestion,
 )
+from .signals import survey_scores_changed
 
 EDIT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_EDITOR}
 CONFIDENCE = 0.95
@@ -455,7 +456,7 @@ def survey_responses_changed(*, survey: Survey) -> None:
     )
     survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
     survey_method_refresh(survey=survey)
-    _benchmarks_follow(survey, was_counted)
+    survey_scores_changed.send(sender=Survey, survey=survey, was_counted=was_counted)
 
 
 def survey_response_added(*, survey: Survey, response: Response) -> None:
@@ -474,22 +475,7 @@ def survey_response_added(*, survey: Survey, response: Response) -> None:
     )
     survey.refresh_from_db(fields=["summary", "response_count", "data_version"])
     survey_method_refresh(survey=survey)
-    _benchmarks_follow(survey, was_counted, debounce=True)
-
-
-def _benchmarks_follow(survey: Survey, was_counted: bool | None, debounce: bool = False) -> None:
-    """Benchmarks count only surveys that meet the method: the sector's are worked out
-    again when this survey counts, or counted until now."""
-    # Benchmarking builds on surveys, so it is imported here rather than at the top.
-    from benchmarking.models import Refresh
-    from benchmarking.services import benchmarks_refresh_soon
-
-    if was_counted or survey.method_meets:
-        benchmarks_refresh_soon(
-            sector_id=survey.organisation.sector_id,
-            trigger=Refresh.Trigger.IMPORT,
-            debounce=debounce,
-        )
+    survey_scores_changed.send(sender=Survey, survey=survey, was_counted=was_counted, debounce=True)
 
 
 def _with_answer(figures: dict | None, value: int) -> dict:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from config.job_views import stored_file_download
+from common.job_views import stored_file_download
 from organisations.forms import apply_errors
 from organisations.models import Organisation
 from organisations.policy import get_visible_or_404

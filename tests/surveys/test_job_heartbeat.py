@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from config import heartbeat
+from common import heartbeat
 from config import tasks as config_tasks
 from surveys import imports
 from surveys import tasks as survey_tasks

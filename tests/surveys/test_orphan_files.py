@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from config import orphans
+from common import orphans
 from config import tasks as config_tasks
 from surveys.models import ImportJob
 from tests.surveys.test_import import GOOD_ROWS, csv_bytes, uploaded
@@ -46,7 +46,7 @@ def test_the_sweep_removes_old_files_no_row_refers_to_and_keeps_the_rest(
     being_uploaded = stored(media, "survey-imports/2026/01/just-now.upload", age=60)
     not_ours = stored(media, "elsewhere/old.txt", age=TWO_HOURS)
 
-    with caplog.at_level("INFO", logger="config.orphans"):
+    with caplog.at_level("INFO", logger="common.orphans"):
         removed = orphans.remove_orphan_files()
 
     assert sorted(removed) == sorted([killed_upload, lost_report])

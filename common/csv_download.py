@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from config.csvsafe import neutralise
+from common.csvsafe import neutralise
 
 
 class _Line:

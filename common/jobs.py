@@ -19,9 +19,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from organisations.models import Membership
-from organisations.policy import acts_for
-
 from .heartbeat import Heartbeat, stalled, stop_stalled
 
 logger = logging.getLogger(__name__)
@@ -67,29 +64,24 @@ Build = Callable[[Any], tuple[str, bytes]]
 def pdf_job_start(
     *,
     model: type[PdfJob],
-    membership: Membership,
+    membership,
     owner_field: str,
     owner,
     task,
-    allowed: bool | None = None,
+    allowed: bool,
     fields: dict | None = None,
 ) -> PdfJob:
-    """Ask for a PDF of `owner` (whose `organisation` the membership must act for) and
-    queue `task` with the job's id once the transaction commits. Call inside one.
-    A report whose readers are not simply the owner's organisation (the assessment
-    report: its certification body and its holder) passes `allowed`, its own rule's
-    answer, instead. A report with choices of its own (the benchmark report's year)
-    passes them as `fields`: they are stored on the job.
+    """Ask, for the membership's person, for a PDF of `owner` and queue `task` with the
+    job's id once the transaction commits. Call inside one. `allowed` is the answer of
+    the report's own rule on who may build it (most: the owner's organisation itself).
+    A report with choices of its own (the benchmark report's year) passes them as
+    `fields`: they are stored on the job.
 
     If this person already has the same one waiting to start, that one is queued again
     rather than a second made: it has read nothing yet, so it will be just as current,
     and queueing again also recovers a job whose task was lost (the claim in
     `pdf_job_run` makes a duplicate harmless).
     """
-    # Reports are the organisation's own: a certification body it shared a version
-    # with reads that version on screen or as CSV, but builds no PDFs of it.
-    if allowed is None:
-        allowed = acts_for(membership, owner.organisation)
     if not allowed:
         raise PermissionDenied(_("Only the organisation itself builds its reports."))
     mine = {owner_field: owner, "requested_by": membership.user, **(fields or {})}
