@@ -190,7 +190,7 @@ class Role(models.TextChoices):
     REGULATOR = "regulator", _("Regulator")
 
 
-ROLES_BY_KIND = {
+ROLES_BY_KIND: dict[str, list[Role]] = {
     Organisation.Kind.APPLICANT: [
         Role.APPLICANT_ADMIN,
         Role.APPLICANT_EDITOR,
