@@ -50,6 +50,7 @@ demo: migrate
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=$${DEBUG:-true} $(VENV)/bin/mypy .
 
 messages: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles

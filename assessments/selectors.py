@@ -6,7 +6,6 @@ from typing import Any
 from django.db.models import Prefetch
 
 from organisations.models import Organisation
-
 from standard.models import Criterion, Element, Standard
 from standard.scales import GAPS
 

@@ -92,7 +92,8 @@ def certificate_coverage(certificates: QuerySet[Certificate]) -> dict[int, set[i
     ):
         units_of[parent].add(unit)
     return {
-        pk: {holder, *(named.get(pk) or units_of.get(holder, set()))} for pk, holder in holders.items()
+        pk: {holder, *(named.get(pk) or units_of.get(holder, set()))}
+        for pk, holder in holders.items()
     }
 
 
