@@ -51,6 +51,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	DEBUG=$${DEBUG:-true} $(VENV)/bin/mypy .
 
 messages: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles

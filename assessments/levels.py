@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from standard.models import Level
+from standard.models import Criterion, Level
 from standard.scales import MEETS
 
 from .models import RatingValue
@@ -20,7 +20,7 @@ from .models import RatingValue
 
 @dataclass
 class CriterionResult:
-    criterion: object
+    criterion: Criterion
     rated: int
     total: int
     level: str

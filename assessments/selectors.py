@@ -1,17 +1,19 @@
 """Reads of self-assessments: progress, levels, gaps, and a programme side by side."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch
 
-from standard.models import Criterion, Element
+from organisations.models import Organisation
+from standard.models import Criterion, Element, Standard
 from standard.scales import GAPS
 
-from .levels import criterion_result
+from .levels import CriterionResult, criterion_result
 from .models import Action, Rating, SelfAssessment
 
 
-def criteria_with_elements(standard):
+def criteria_with_elements(standard: Standard) -> list[Criterion]:
     return list(
         Criterion.objects.filter(standard=standard)
         .prefetch_related(Prefetch("elements", queryset=Element.objects.order_by("position")))
@@ -56,16 +58,16 @@ def corporate_ratings(self_assessment: SelfAssessment) -> dict[int, Rating]:
 @dataclass
 class Overview:
     self_assessment: SelfAssessment
-    criteria: list
-    ratings: dict  # element id -> Rating (own or inherited)
-    inherited: set  # element ids rated by the headquarters
+    criteria: list[CriterionResult]
+    ratings: dict[int, Rating]  # element id -> Rating (own or inherited)
+    inherited: set[int]  # element ids rated by the headquarters
 
     @property
-    def rated(self):
+    def rated(self) -> int:
         return sum(r.rated for r in self.criteria)
 
     @property
-    def total(self):
+    def total(self) -> int:
         return sum(r.total for r in self.criteria)
 
 
@@ -89,13 +91,15 @@ def overview(self_assessment: SelfAssessment) -> Overview:
     return Overview(self_assessment, results, ratings, set(inherited))
 
 
-def gap_report(self_assessment: SelfAssessment):
+def gap_report(
+    self_assessment: SelfAssessment,
+) -> tuple[Overview, list[tuple[CriterionResult, list[Any]]], list[Action], dict[str, int]]:
     """Elements below compliant, by criterion, each with its actions."""
     summary = overview(self_assessment)
-    actions = {}
+    actions: dict[int, list[Action]] = {}
     for action in Action.objects.filter(self_assessment=self_assessment).select_related("element"):
         actions.setdefault(action.element_id, []).append(action)
-    rows = []
+    rows: list[tuple[CriterionResult, list[Any]]] = []
     for result in summary.criteria:
         gaps = []
         for element in result.criterion.elements.all():
@@ -104,17 +108,21 @@ def gap_report(self_assessment: SelfAssessment):
                 gaps.append((element, rating, actions.get(element.pk, [])))
         rows.append((result, gaps))
     all_actions = [a for group in actions.values() for a in group]
-    progress = {
+    progress: dict[str, int] = {
         status: sum(1 for a in all_actions if a.status == status) for status in Action.Status
     }
     return summary, rows, all_actions, progress
 
 
-def programme_matrix(headquarters_assessment: SelfAssessment):
+def programme_matrix(
+    headquarters_assessment: SelfAssessment,
+) -> tuple[list[tuple[Organisation, SelfAssessment | None]], list[Any]]:
     """The headquarters and each unit's latest self-assessment, element by element."""
     organisation = headquarters_assessment.organisation
     units = organisation.units.order_by("name")
-    columns = [(organisation, headquarters_assessment)]
+    columns: list[tuple[Organisation, SelfAssessment | None]] = [
+        (organisation, headquarters_assessment)
+    ]
     for unit in units:
         latest = (
             SelfAssessment.objects.filter(
@@ -140,7 +148,7 @@ def programme_matrix(headquarters_assessment: SelfAssessment):
     rows = []
     for criterion in criteria:
         for element in criterion.elements.all():
-            cells = []
+            cells: list[Rating | None] = []
             for unit, sa in columns:
                 if sa is None:
                     cells.append(None)

@@ -1,7 +1,7 @@
 """Every change to a self-assessment: start, rate, review, plan, submit, share, commit."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,9 +56,12 @@ def _require_draft(self_assessment: SelfAssessment) -> None:
         )
 
 
-def partial_action_latest_due(standard: Standard, today=None):
+def partial_action_latest_due(standard: Standard, today: date | None = None) -> date:
     """The latest due date the pass rule allows for an action on a partial element."""
-    return (today or timezone.localdate()) + relativedelta(months=standard.partial_action_months)
+    latest: date = (today or timezone.localdate()) + relativedelta(
+        months=standard.partial_action_months
+    )
+    return latest
 
 
 @transaction.atomic
@@ -140,16 +143,20 @@ def _carry_forward(new: SelfAssessment, previous: SelfAssessment) -> None:
         _propose_action(rating)
 
 
-def _sources_by_element(new_standard, old_standard):
+# {new element id: (change, [old elements])}
+_Sources = dict[int, tuple[str, list[Element]]]
+
+
+def _sources_by_element(new_standard: Standard, old_standard: Standard) -> _Sources:
     """{new element id: (change, [old elements])}, following the element mappings back
     through every version in between. Unrelated versions carry nothing."""
     elements = Element.objects.filter(criterion__standard=new_standard)
-    sources = {e.pk: (ElementMapping.Change.UNCHANGED, [e]) for e in elements}
+    sources: _Sources = {e.pk: (ElementMapping.Change.UNCHANGED, [e]) for e in elements}
     step = new_standard
     while step.pk != old_standard.pk:
-        if step.previous_id is None:
+        if step.previous is None:
             return {}
-        earlier = {}
+        earlier: dict[int | None, list[tuple[str, Element]]] = {}
         for m in ElementMapping.objects.filter(
             standard=step, to_element__isnull=False
         ).select_related("from_element"):
@@ -162,7 +169,9 @@ def _sources_by_element(new_standard, old_standard):
     return sources
 
 
-def _step_back(change, elements, earlier):
+def _step_back(
+    change: str, elements: list[Element], earlier: dict[int | None, list[tuple[str, Element]]]
+) -> tuple[str, list[Element]]:
     """The elements one version earlier, and the first change met on the way back."""
     older = []
     for element in elements:
@@ -173,9 +182,9 @@ def _step_back(change, elements, earlier):
     return change, older
 
 
-def _carry_note(change, from_elements):
+def _carry_note(change: str, from_elements: list[Element]) -> str:
     codes = ", ".join(e.code for e in from_elements)
-    notes = {
+    notes: dict[str, str] = {
         ElementMapping.Change.UNCHANGED: "",
         ElementMapping.Change.REWORDED: _(
             "Reworded since %(codes)s: check your rating still holds."
@@ -187,7 +196,7 @@ def _carry_note(change, from_elements):
     return notes.get(change, "") % {"codes": codes} if notes.get(change) else ""
 
 
-def _points(value):
+def _points(value: str) -> int:
     return RATING[value].points
 
 
@@ -329,7 +338,13 @@ def rating_review(
 
 @transaction.atomic
 def action_update(
-    *, membership: Membership, action: Action, description: str, owner: str, due_date, status: str
+    *,
+    membership: Membership,
+    action: Action,
+    description: str,
+    owner: str,
+    due_date: date | None,
+    status: str,
 ) -> Action:
     self_assessment = _locked(action.self_assessment_id)
     _require(membership, EDIT_ROLES, self_assessment.organisation)

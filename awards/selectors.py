@@ -2,6 +2,7 @@
 the scheme unit may read, categories with their counts, shortlists as stored."""
 
 import datetime
+from typing import TypeGuard
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
@@ -57,7 +58,7 @@ def public_cycles() -> QuerySet[AwardCycle]:
     )
 
 
-def is_scheme_member(membership: Membership | None) -> bool:
+def is_scheme_member(membership: Membership | None) -> TypeGuard[Membership]:
     return membership is not None and membership.is_scheme
 
 
@@ -95,7 +96,8 @@ def candidates_of(category: Category) -> QuerySet[Candidate]:
 
 
 def shortlist_computed_at(category: Category) -> datetime.datetime | None:
-    return category.candidates.aggregate(at=Max("computed_at"))["at"]
+    at: datetime.datetime | None = category.candidates.aggregate(at=Max("computed_at"))["at"]
+    return at
 
 
 def put_forward_organisations(category: Category) -> set[int]:

@@ -11,17 +11,19 @@ change), so the benchmark report and the survey analysis agree.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation, Sector
 from surveys import analysis
 from surveys.services import CONFIDENCE
 
 from .models import (
     Measure,
     OrganisationScore,
+    PeerGroup,
     PeerGroupMember,
     ReportJob,
     SectorFigure,
@@ -38,6 +40,11 @@ SAME = "same"
 # A score on 0 to 100 is the mean on 1 to 5, less 1, times this.
 POINTS_PER_STEP = 25
 
+# Figures by (whose, year, measure): "whose" is a sector's id, or ("peer_group", its id).
+_Figures = dict[tuple[Any, int | None, str], SectorFigure]
+# An organisation's scores by year, then measure.
+_ByYear = dict[int, dict[str, OrganisationScore]]
+
 
 def measures() -> list[str]:
     return [measure.value for measure in Measure]
@@ -50,13 +57,13 @@ def measure_label(measure: str) -> str:
 # Who reads what -----------------------------------------------------------------------
 
 
-def benchmarked_organisations(membership):
+def benchmarked_organisations(membership: Membership | None) -> QuerySet[Organisation]:
     """The applicant organisations whose benchmark report the membership may read: its
     own and a headquarters' units; the scheme unit any applicant; nobody else any."""
     return Organisation.objects.visible_to(membership).filter(kind=Organisation.Kind.APPLICANT)
 
 
-def report_jobs(membership):
+def report_jobs(membership: Membership | None) -> QuerySet[ReportJob]:
     """The benchmark report PDFs the membership may see, start again or download: those
     of the organisations whose report it reads."""
     return ReportJob.objects.visible_to(membership).filter(
@@ -64,7 +71,7 @@ def report_jobs(membership):
     )
 
 
-def readable_figures(membership):
+def readable_figures(membership: Membership | None) -> QuerySet[SectorFigure]:
     """The sector figures the active membership may read: for an applicant, those of its
     sector and of the peer groups it belongs to (a headquarters also its units'); for
     the scheme unit every sector's and group's. Only ever the whole sector or group,
@@ -89,7 +96,9 @@ def readable_figures(membership):
 # The report ---------------------------------------------------------------------------
 
 
-def organisation_benchmark(organisation: Organisation, *, year: int | None = None) -> dict:
+def organisation_benchmark(
+    organisation: Organisation, *, year: int | None = None
+) -> dict[str, Any]:
     """Where `organisation` stands in its sector and in each of its peer groups in
     `year` (by default the latest year it has scores), as plain data: per measure its
     score with a 95% interval, the distribution of the sector's scores (or why it is
@@ -102,17 +111,20 @@ def organisation_benchmark(organisation: Organisation, *, year: int | None = Non
 def latest_year(organisation: Organisation) -> int | None:
     """The latest year `organisation` has benchmark scores, or None if it has none."""
     scores = OrganisationScore.objects.filter(organisation=organisation)
-    return scores.aggregate(latest=Max("year"))["latest"]
+    latest: int | None = scores.aggregate(latest=Max("year"))["latest"]
+    return latest
 
 
-def organisation_benchmarks(organisations: Iterable[Organisation], *, year=None) -> dict:
+def organisation_benchmarks(
+    organisations: Iterable[Organisation], *, year: int | None = None
+) -> dict[int, dict[str, Any]]:
     """`organisation_benchmark` of each organisation, by pk, in four queries."""
     organisations = list(organisations)
     ids = [organisation.pk for organisation in organisations]
-    scores = defaultdict(list)
+    scores: defaultdict[int, list[OrganisationScore]] = defaultdict(list)
     for score in _scores(ids):
         scores[score.organisation_id].append(score)
-    groups = defaultdict(list)
+    groups: defaultdict[int, list[PeerGroup]] = defaultdict(list)
     joined = PeerGroupMember.objects.filter(organisation__in=ids).select_related("peer_group")
     for membership in joined.order_by("peer_group__name", "peer_group_id"):
         groups[membership.organisation_id].append(membership.peer_group)
@@ -129,7 +141,7 @@ def organisation_benchmarks(organisations: Iterable[Organisation], *, year=None)
     }
 
 
-def _scores(organisation_ids):
+def _scores(organisation_ids: list[int]) -> QuerySet[OrganisationScore]:
     return (
         OrganisationScore.objects.filter(organisation__in=organisation_ids)
         .select_related("survey__standard")
@@ -150,7 +162,7 @@ def _scores(organisation_ids):
     )
 
 
-def _figures(sector_ids: set, group_ids: set) -> dict:
+def _figures(sector_ids: set[int | None], group_ids: set[int]) -> _Figures:
     """The figures of these sectors (as a whole) and peer groups, by (whose, year,
     measure); "whose" is a sector's id, or ("peer_group", its id)."""
     rows = SectorFigure.objects.filter(
@@ -160,19 +172,28 @@ def _figures(sector_ids: set, group_ids: set) -> dict:
     return {(_whose(figure), figure.year, figure.measure): figure for figure in rows}
 
 
-def _whose(figure: SectorFigure):
+def _whose(figure: SectorFigure) -> Any:
     return (PEER_GROUP, figure.peer_group_id) if figure.peer_group_id else figure.sector_id
 
 
-def _report(organisation, scores, groups, figures, year, minimum) -> dict:
+def _report(
+    organisation: Organisation,
+    scores: list[OrganisationScore],
+    groups: list[PeerGroup],
+    figures: _Figures,
+    year: int | None,
+    minimum: int,
+) -> dict[str, Any]:
     years = sorted({score.year for score in scores}, reverse=True)
     if year is None and years:
         year = years[0]
-    by_year = defaultdict(dict)
+    by_year: _ByYear = defaultdict(dict)
     for score in scores:
         by_year[score.year][score.measure] = score
-    current = by_year.get(year, {})
-    owners = [(SECTOR, organisation.sector, organisation.sector_id)]
+    current = by_year.get(year, {}) if year is not None else {}
+    owners: list[tuple[str, Sector | PeerGroup | None, Any]] = [
+        (SECTOR, organisation.sector, organisation.sector_id)
+    ]
     owners += [(PEER_GROUP, group, (PEER_GROUP, group.pk)) for group in groups]
     comparisons = []
     for kind, owner, whose in owners:
@@ -201,7 +222,7 @@ def _report(organisation, scores, groups, figures, year, minimum) -> dict:
     }
 
 
-def _named(owner) -> dict | None:
+def _named(owner: Sector | None) -> dict[str, Any] | None:
     return None if owner is None else {"pk": owner.pk, "name": owner.name}
 
 
@@ -215,11 +236,14 @@ def _no_scores_message(years: list[int], year: int | None) -> str:
     return _("This organisation has no benchmark scores for %(year)s.") % {"year": year}
 
 
-def _comparison(kind: str, owner, rows: list[dict]) -> dict:
+def _comparison(
+    kind: str, owner: Sector | PeerGroup | None, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     if kind == SECTOR:
         name = owner.name if owner else _("No sector")
         title = _("Your sector: %(name)s") % {"name": name}
     else:
+        assert owner is not None  # every peer group compared is one the organisation is in
         name = owner.name
         title = _("Your peer group: %(name)s") % {"name": name}
     return {
@@ -291,7 +315,9 @@ def figure_entry(figure: SectorFigure | None, minimum: int) -> dict:
     }
 
 
-def _position_row(measure: str, score, figure, minimum: int) -> dict:
+def _position_row(
+    measure: str, score: OrganisationScore | None, figure: SectorFigure | None, minimum: int
+) -> dict[str, Any]:
     own = own_score(measure, score)
     distribution = figure_entry(figure, minimum)
     row = {"measure": measure, "label": own["label"], "own": own, "figure": distribution}
@@ -381,7 +407,7 @@ def _peers_do_better(comparisons: list[dict]) -> list[dict]:
 # Over the years -----------------------------------------------------------------------
 
 
-def _trend(by_year: dict, figures: dict, sector_id) -> dict:
+def _trend(by_year: _ByYear, figures: _Figures, sector_id: int | None) -> dict[str, Any]:
     """Per measure, the organisation's score and the sector's median in each year it
     has scores (the median only where the sector's figure is shown)."""
     years = sorted(by_year)
@@ -392,18 +418,19 @@ def _trend(by_year: dict, figures: dict, sector_id) -> dict:
             score = by_year[year].get(measure)
             figure = figures.get((sector_id, year, measure))
             shown = figure is not None and not figure.suppressed
+            median = figure.median if figure is not None and shown else None
             points.append(
                 {
                     "year": year,
                     "score": None if score is None else score.score,
-                    "sector_median": figure.median if shown else None,
+                    "sector_median": median,
                 }
             )
         rows.append({"measure": measure, "label": measure_label(measure), "points": points})
     return {"years": years, "rows": rows}
 
 
-def _change(by_year: dict, year) -> dict:
+def _change(by_year: _ByYear, year: int | None) -> dict[str, Any]:
     """The change on each measure since the organisation's previous year with scores,
     with the test the survey analysis uses (Welch's, on the two surveys' summaries)."""
     earlier = [y for y in by_year if year is not None and y < year]
@@ -427,8 +454,10 @@ def _change(by_year: dict, year) -> dict:
     }
 
 
-def _change_row(measure: str, now, before) -> dict:
-    row = {"measure": measure, "label": measure_label(measure)}
+def _change_row(
+    measure: str, now: OrganisationScore | None, before: OrganisationScore | None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"measure": measure, "label": measure_label(measure)}
     if now is None or before is None:
         return {**row, "compared": False, "improved": False, "statement": _("No score to compare")}
     change = analysis.mean_change(_summary(now), _summary(before))
@@ -449,5 +478,5 @@ def _change_row(measure: str, now, before) -> dict:
     }
 
 
-def _summary(score: OrganisationScore) -> dict:
+def _summary(score: OrganisationScore) -> dict[str, Any]:
     return {"count": score.count, "mean": score.mean, "sd": score.sd}

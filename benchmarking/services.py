@@ -13,6 +13,7 @@ import logging
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ def benchmarks_refresh_soon(*, sector_id: int | None, trigger: str, debounce: bo
     if sector_id is None:
         return
 
-    def queue():
+    def queue() -> None:
         from .tasks import refresh_sector_benchmarks
 
         try:
@@ -211,7 +212,7 @@ def _holders(years: list[int], sector: Sector | None, today: datetime.date) -> s
     if events.empty:
         return set()
     covers = certificate_coverage(certificates)
-    held = set()
+    held: set[tuple[int, int]] = set()
     for year in years:
         end = min(datetime.date(int(year), 12, 31), today)
         status = events[events["happened_on"] <= end].groupby("certificate")["status"].last()
@@ -221,7 +222,7 @@ def _holders(years: list[int], sector: Sector | None, today: datetime.date) -> s
 
 
 @transaction.atomic
-def _sector_replace(sector: Sector, scores: pd.DataFrame, now) -> None:
+def _sector_replace(sector: Sector, scores: pd.DataFrame, now: datetime.datetime) -> None:
     # Two refreshes of one sector at once would each delete, then both insert.
     Sector.objects.select_for_update().filter(pk=sector.pk).first()
     OrganisationScore.objects.filter(Q(sector=sector) | Q(organisation__sector=sector)).delete()
@@ -230,8 +231,8 @@ def _sector_replace(sector: Sector, scores: pd.DataFrame, now) -> None:
     _bulk_create(SectorFigure, _figure_rows(sector, scores, now))
 
 
-def _bulk_create(model, objects: Iterable) -> None:
-    batch = []
+def _bulk_create(model: type[SectorFigure], objects: Iterable[SectorFigure]) -> None:
+    batch: list[SectorFigure] = []
     for obj in objects:
         batch.append(obj)
         if len(batch) == BATCH_SIZE:
@@ -249,7 +250,9 @@ def _insert_scores(scores: pd.DataFrame) -> None:
     meta = OrganisationScore._meta
     table = connection.ops.quote_name(meta.db_table)
     names = ", ".join(
-        connection.ops.quote_name(meta.get_field(name).column) for name in SCORE_COLUMNS
+        # get_field may give a reverse relation (no column); these are the table's own.
+        connection.ops.quote_name(meta.get_field(name).column)  # type: ignore[union-attr, arg-type]
+        for name in SCORE_COLUMNS
     )
     rows = scores[SCORE_COLUMNS]
     with connection.cursor() as cursor:
@@ -272,7 +275,9 @@ def _insert_scores(scores: pd.DataFrame) -> None:
 # Sector figures ------------------------------------------------------------------------
 
 
-def _figure_rows(sector: Sector, scores: pd.DataFrame, now) -> Iterator[SectorFigure]:
+def _figure_rows(
+    sector: Sector, scores: pd.DataFrame, now: datetime.datetime
+) -> Iterator[SectorFigure]:
     minimum = minimum_organisations()
     if scores.empty:
         return
@@ -329,7 +334,13 @@ def _partition_suppressed(parts: pd.DataFrame, unlisted: pd.Series, minimum: int
     return suppressed
 
 
-def _peer_group_rows(sector, scores, whole, now, minimum) -> Iterator[SectorFigure]:
+def _peer_group_rows(
+    sector: Sector,
+    scores: pd.DataFrame,
+    whole: pd.DataFrame,
+    now: datetime.datetime,
+    minimum: int,
+) -> Iterator[SectorFigure]:
     """A row per peer group of the sector for every year and measure the sector has,
     suppressed where `_peer_groups_suppressed` says."""
     groups = list(PeerGroup.objects.filter(sector=sector).values_list("pk", flat=True))
@@ -384,7 +395,9 @@ def _peer_groups_suppressed(sets: dict, sector: frozenset, minimum: int) -> set:
     return set(sets) - shown
 
 
-def _figure(sector: Sector, where: dict, row, now) -> SectorFigure:
+def _figure(
+    sector: Sector, where: dict[str, Any], row: Any, now: datetime.datetime
+) -> SectorFigure:
     """A row of figures (a Series or dict of `_distributions`' columns and `suppressed`)."""
     figure = SectorFigure(
         sector=sector,
@@ -405,7 +418,7 @@ def _figure(sector: Sector, where: dict, row, now) -> SectorFigure:
     return figure
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """numpy's scalars are not database parameters."""
     return value.item() if isinstance(value, np.generic) else value
 
@@ -417,7 +430,7 @@ def can_manage_peer_groups(membership: Membership | None) -> bool:
     return membership is not None and membership.is_scheme and membership.role == Role.SCHEME_ADMIN
 
 
-def can_join_peer_groups(membership: Membership | None) -> bool:
+def can_join_peer_groups(membership: Membership | None) -> TypeGuard[Membership]:
     return (
         membership is not None
         and membership.role == Role.APPLICANT_ADMIN

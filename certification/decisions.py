@@ -32,7 +32,7 @@ Kind = Decision.Kind
 Status = Certificate.Status
 CERTIFYING = {Kind.CERTIFY, Kind.CERTIFY_WITH_CONDITIONS}
 # What each decision on a certificate (not an engagement) needs the certificate to be.
-ON_CERTIFICATE = {
+ON_CERTIFICATE: dict[str, set[str]] = {
     Kind.SUSPEND: {Status.ACTIVE},
     Kind.WITHDRAW: {Status.ACTIVE, Status.SUSPENDED},
     Kind.REINSTATE: {Status.SUSPENDED},
@@ -150,11 +150,12 @@ def decision_on_certificate(
         decided_by=membership.user,
         supersedes=_latest(certificate, None),
     )
-    new_status, event = {
+    outcomes: dict[str, tuple[str, str]] = {
         Kind.SUSPEND: (Status.SUSPENDED, CertificateEvent.Kind.SUSPENDED),
         Kind.WITHDRAW: (Status.WITHDRAWN, CertificateEvent.Kind.WITHDRAWN),
         Kind.REINSTATE: (Status.ACTIVE, CertificateEvent.Kind.REINSTATED),
-    }[kind]
+    }
+    new_status, event = outcomes[kind]
     _change(certificate, new_status, event, today, decision)
     certificate_decided.send(sender=Decision, sector_id=certificate.holder.sector_id)
     return decision

@@ -4,8 +4,10 @@ cycles, the computed plan, team rules."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,22 +77,23 @@ def sites_in_scope(application: Application) -> list[Site]:
     )
 
 
-def certificate_coverage(certificates) -> dict[int, set[int]]:
+def certificate_coverage(certificates: QuerySet[Certificate]) -> dict[int, set[int]]:
     """The organisations each of `certificates` (a queryset) covers: its holder and the
     units it names, or all the holder's units when it names none (as `sites_in_scope`)."""
     holders = dict(certificates.values_list("pk", "holder_id"))
-    named = defaultdict(set)
+    named: defaultdict[int, set[int]] = defaultdict(set)
     for certificate, unit in Certificate.units.through.objects.filter(
         certificate__in=list(holders)
     ).values_list("certificate_id", "organisation_id"):
         named[certificate].add(unit)
-    units_of = defaultdict(set)
+    units_of: defaultdict[int, set[int]] = defaultdict(set)
     for unit, parent in Organisation.objects.filter(parent__in=set(holders.values())).values_list(
         "pk", "parent_id"
     ):
         units_of[parent].add(unit)
     return {
-        pk: {holder, *(named.get(pk) or units_of.get(holder, ()))} for pk, holder in holders.items()
+        pk: {holder, *(named.get(pk) or units_of.get(holder, set()))}
+        for pk, holder in holders.items()
     }
 
 
@@ -122,7 +125,7 @@ def gaps_without_action(engagement: Engagement) -> list[str]:
     )
 
 
-def accredited_bodies(on: datetime.date | None = None):
+def accredited_bodies(on: datetime.date | None = None) -> QuerySet[Organisation]:
     """The certification bodies accredited today: the ones an applicant may apply to
     (`BodyProfile.is_accredited`, as a query)."""
     return Organisation.objects.filter(
@@ -132,7 +135,7 @@ def accredited_bodies(on: datetime.date | None = None):
     ).order_by("name")
 
 
-def conflict_candidates(body_id: int):
+def conflict_candidates(body_id: int) -> QuerySet[Organisation]:
     """The organisations a body's assessors may declare an interest in: those that applied
     to the body, and their units (other applicants' names stay private)."""
     applicants = Application.objects.filter(certification_body=body_id).values("applicant")
@@ -203,7 +206,7 @@ class Plan:
     reasons: list[str]
 
 
-def _multiplier(engagement: Engagement):
+def _multiplier(engagement: Engagement) -> tuple[Decimal, str]:
     if engagement.kind == Engagement.Kind.INITIAL:
         return sampling.INITIAL, _("initial assessment: √x")
     if engagement.kind == Engagement.Kind.REASSESSMENT:
@@ -249,7 +252,7 @@ def weak_drivers(survey: Survey | None) -> list[str]:
     """Drivers whose mean score on 0-100 is below the weak line in `survey`."""
     if survey is None:
         return []
-    weak = []
+    weak: list[str] = []
     for driver in SURVEY_DRIVERS:
         figures = (survey.summary or {}).get(driver)
         if figures and figures["count"] and (figures["mean"] - 1) * 25 < sampling.WEAK_DRIVER_SCORE:
@@ -260,7 +263,7 @@ def weak_drivers(survey: Survey | None) -> list[str]:
 def _site_facts(engagement: Engagement, sites: list[Site]) -> list[sampling.SiteFacts]:
     today = timezone.localdate()
     previous = _last_decided(engagement)
-    gaps_at = {}
+    gaps_at: dict[int, int] = {}
     if previous:
         for site_id in previous.findings.filter(rating__in=GAPS, site__isnull=False).values_list(
             "site", flat=True
@@ -344,7 +347,9 @@ def compute_plan(engagement: Engagement) -> Plan:
     return Plan(entries, elements, reasons + element_reasons)
 
 
-def _plan_elements(engagement: Engagement, previous: Engagement | None):
+def _plan_elements(
+    engagement: Engagement, previous: Engagement | None
+) -> tuple[list[tuple[int, str, str]], list[str]]:
     all_elements = list(
         Element.objects.filter(criterion__standard=engagement.standard)
         .select_related("criterion")
@@ -431,7 +436,7 @@ def engagement_overview(engagement: Engagement, *, with_findings: bool) -> dict:
         ]
         if rows:
             rows.sort(key=lambda row: row[0].position)
-            counts = {}
+            counts: dict[str, int] = {}
             for _element, _planned, finding in rows:
                 if finding and finding.rating:
                     counts[finding.rating] = counts.get(finding.rating, 0) + 1
@@ -450,7 +455,7 @@ def engagement_overview(engagement: Engagement, *, with_findings: bool) -> dict:
     }
 
 
-def fee_statement(engagement: Engagement) -> dict:
+def fee_statement(engagement: Engagement) -> dict[str, Any]:
     """Assessor days at the body's day rate, as label and value rows."""
     from django.utils.formats import date_format, number_format
 
@@ -460,10 +465,10 @@ def fee_statement(engagement: Engagement) -> dict:
     rate = profile.day_rate if profile else None
     total = engagement.assessor_days * rate if rate is not None else None
 
-    def money(amount):
+    def money(amount: Decimal | None) -> str:
         return "–" if amount is None else f"£{number_format(amount, 2, force_grouping=True)}"
 
-    def day(value):
+    def day(value: datetime.date | None) -> str:
         return date_format(value, "j F Y") if value else "–"
 
     rows = [

@@ -3,6 +3,7 @@ applications, engagements and their plans, visits, findings and their actions.
 Decisions and certificates are in `decisions.py`, the review sweep in `reminders.py`."""
 
 import datetime
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,8 +13,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import SelfAssessment
-from organisations.models import Membership, Organisation, RegulatorConsent, Role, Site
+from assessments.models import Evidence, SelfAssessment
+from organisations.models import (
+    Membership,
+    Organisation,
+    RegulatorConsent,
+    Role,
+    Sector,
+    Site,
+)
 from organisations.policy import acts_for
 from standard.models import Element
 from standard.scales import GAPS, RatingValue
@@ -46,7 +54,9 @@ def require_role(membership: Membership | None, roles: set, organisation: Organi
         raise PermissionDenied(_("You can only act for your own organisation."))
 
 
-def _require_body_member(membership: Membership, body: Organisation, roles=BODY_ROLES) -> None:
+def _require_body_member(
+    membership: Membership, body: Organisation, roles: Collection[str] = BODY_ROLES
+) -> None:
     if membership is None or membership.organisation_id != body.pk or membership.role not in roles:
         raise PermissionDenied(_("Only the certification body's own people can do this."))
 
@@ -105,7 +115,7 @@ def assessor_profile_save(
     *,
     membership: Membership,
     assessor: Membership,
-    sectors,
+    sectors: Iterable[Sector],
     trained_on: datetime.date | None,
     notes: str = "",
 ) -> AssessorProfile:
@@ -159,7 +169,7 @@ def application_submit(
     membership: Membership,
     applicant: Organisation,
     certification_body: Organisation,
-    units=(),
+    units: Collection[Organisation] = (),
     scope_note: str = "",
 ) -> Application:
     require_role(membership, {Role.APPLICANT_ADMIN}, applicant)
@@ -302,7 +312,7 @@ def engagement_create(
     return engagement
 
 
-def _check_dates(starts_on, ends_on):
+def _check_dates(starts_on: datetime.date | None, ends_on: datetime.date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError({"ends_on": _("The last day must be on or after the first day.")})
 
@@ -381,7 +391,11 @@ def _require_open(engagement: Engagement) -> None:
 
 @transaction.atomic
 def team_set(
-    *, membership: Membership, engagement: Engagement, lead: Membership, members=()
+    *,
+    membership: Membership,
+    engagement: Engagement,
+    lead: Membership,
+    members: Iterable[Membership] = (),
 ) -> Engagement:
     """Name the assessment team. Refuses conflicted assessors, assessors without the
     sector's competence, and a lead who has led the holder for too many cycles."""
@@ -524,7 +538,11 @@ class VisitInput:
 
 @transaction.atomic
 def visit_record(
-    *, membership: Membership, engagement: Engagement, data: VisitInput, visit: SiteVisit = None
+    *,
+    membership: Membership,
+    engagement: Engagement,
+    data: VisitInput,
+    visit: SiteVisit | None = None,
 ) -> SiteVisit:
     engagement = _locked_engagement(engagement)
     _require_on_team(membership, engagement)
@@ -631,6 +649,7 @@ def _save_action(finding: Finding, data: FindingInput) -> None:
         if action is not None and action.status != FindingAction.Status.ACCEPTED:
             action.delete()
         return
+    assert data.action_due is not None  # _check_action asks for it with the description
     if action is None:
         FindingAction.objects.create(
             finding=finding, description=data.action, due_date=data.action_due
@@ -642,7 +661,11 @@ def _save_action(finding: Finding, data: FindingInput) -> None:
 
 @transaction.atomic
 def action_respond(
-    *, membership: Membership, action: FindingAction, response: str, evidence=()
+    *,
+    membership: Membership,
+    action: FindingAction,
+    response: str,
+    evidence: Collection[Evidence] = (),
 ) -> FindingAction:
     """The holder says what it did to close the gap, with evidence from its library."""
     action = (

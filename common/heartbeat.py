@@ -122,12 +122,12 @@ class Heartbeat:
     def _touch_row(self, now: datetime) -> None:
         # A row the work itself has locked (its last update, not yet committed) is
         # skipped rather than waited for: waiting could outlast the block.
-        claim = self.model.objects.filter(
+        claim = self.model._default_manager.filter(
             pk=self.job_id, status=self.status, started_at=self.claimed_at
         )
         with transaction.atomic():
             mine = claim.select_for_update(skip_locked=True).values("pk")
-            self.model.objects.filter(pk__in=mine).update(heartbeat_at=now)
+            self.model._default_manager.filter(pk__in=mine).update(heartbeat_at=now)
 
 
 def _beats_to_cache() -> bool:

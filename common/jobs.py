@@ -8,13 +8,14 @@ A running build marks its job alive (see `heartbeat`); one whose worker died say
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,10 @@ class PdfJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    if TYPE_CHECKING:  # what each concrete job declares, as the type checker sees it
+        objects: models.Manager[Self]
+        file: FieldFile
+
     class Meta:
         abstract = True
 
@@ -59,18 +64,19 @@ class PdfJob(models.Model):
 
 # A build step: takes the claimed job, its language active; gives the file name and the PDF.
 Build = Callable[[Any], tuple[str, bytes]]
+_Job = TypeVar("_Job", bound=PdfJob)
 
 
 def pdf_job_start(
     *,
-    model: type[PdfJob],
+    model: type[_Job],
     membership,
     owner_field: str,
     owner,
     task,
     allowed: bool,
     fields: dict | None = None,
-) -> PdfJob:
+) -> _Job:
     """Ask, for the membership's person, for a PDF of `owner` and queue `task` with the
     job's id once the transaction commits. Call inside one. `allowed` is the answer of
     the report's own rule on who may build it (most: the owner's organisation itself).
@@ -123,7 +129,8 @@ def _build_claimed(model: type[PdfJob], job: PdfJob, claimed_at, build: Build, n
             filename, pdf = build(job)
             pdf_job_set_progress(job, 90)
             job.file.save(filename, ContentFile(pdf), save=False)
-            finished = mine.update(
+            # The plugin looks for `file` on the abstract model; each concrete job has it.
+            finished = mine.update(  # type: ignore[misc]
                 file=job.file.name,
                 status=model.Status.DONE,
                 progress=100,

@@ -88,7 +88,7 @@ def _remove_unreferenced(names: list[str], fields: FileFields, room: int) -> lis
         if mine:
             rows = model._base_manager.filter(**{f"{field}__in": mine})
             referenced.update(rows.values_list(field, flat=True))
-    removed = []
+    removed: list[str] = []
     for name in names:
         if name in referenced or len(removed) >= room:
             continue

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -75,11 +77,12 @@ def admin_login(request, extra_context=None):
     )
 
 
-admin.site.login = admin_login
+# The admin signs in through allauth: its own login view is replaced on the site object.
+admin.site.login = admin_login  # type: ignore[method-assign]
 admin.site.site_header = "Customer Voice administration"
 admin.site.site_title = "Customer Voice"
 
-health_checks = [
+health_checks: list[str | tuple[str, dict[str, Any]]] = [
     "health_check.checks.Database",
     "health_check.checks.Cache",
     "health_check.checks.Storage",

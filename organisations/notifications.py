@@ -52,7 +52,8 @@ def notifications_add(notifications: list[NewNotification]) -> int:
     table = quote(meta.db_table)
     fields = [meta.get_field(name) for name in NewNotification._fields]
     created = meta.get_field("created_at")
-    columns = ", ".join(quote(field.column) for field in [*fields, created])
+    # get_field may give a reverse relation (no column); these are the table's own.
+    columns = ", ".join(quote(field.column) for field in [*fields, created])  # type: ignore[union-attr, arg-type]
     conflict = "ON CONFLICT (recipient_id, key) DO NOTHING"
     now = created.get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:

@@ -9,27 +9,31 @@ rules the certification app registers (`register_reliance`): this app sits below
 ones that know what an outcome is. A model without a rule shows regulators nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any, TypeGuard, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, RegulatorConsent
+from .models import Membership, Organisation, RegulatorConsent
+
+_M = TypeVar("_M", bound=Model)
+_Q = TypeVar("_Q", bound=QuerySet[Any])
 
 # Model -> function of a regulator's membership giving the rows of it the regulator reads.
-_reliance_rules: dict[type, Callable[..., QuerySet]] = {}
+_reliance_rules: dict[type, Callable[..., QuerySet[Any]]] = {}
 
 
-def register_reliance(model: type, rows: Callable[..., QuerySet]) -> None:
+def register_reliance(model: type, rows: Callable[..., QuerySet[Any]]) -> None:
     """Let regulators read `rows(membership)` of `model`, beyond their own organisation's."""
     _reliance_rules[model] = rows
 
 
-def is_regulator(membership) -> bool:
+def is_regulator(membership: Membership | None) -> TypeGuard[Membership]:
     return membership is not None and membership.organisation.kind == Organisation.Kind.REGULATOR
 
 
-def visible_organisations(membership):
+def visible_organisations(membership: Membership | None) -> QuerySet[Organisation]:
     """The organisations whose data the active membership may read."""
     if membership is None:
         return Organisation.objects.none()
@@ -42,7 +46,7 @@ def visible_organisations(membership):
     return Organisation.objects.filter(pk=organisation.pk)
 
 
-def relied_on_organisations(membership):
+def relied_on_organisations(membership: Membership | None) -> QuerySet[Organisation]:
     """The organisations of a regulator's sector that consented to its reliance."""
     if not is_regulator(membership):
         return Organisation.objects.none()
@@ -54,7 +58,7 @@ def relied_on_organisations(membership):
     )
 
 
-def acts_for(membership, organisation) -> bool:
+def acts_for(membership: Membership | None, organisation: Organisation) -> bool:
     """Whether the membership may act (not only read) for `organisation`: its own,
     or, for a corporate programme's headquarters, one of its units."""
     if membership is None:
@@ -62,14 +66,16 @@ def acts_for(membership, organisation) -> bool:
     return membership.organisation_id in (organisation.pk, organisation.parent_id)
 
 
-def may_act(membership, organisation, roles) -> bool:
+def may_act(
+    membership: Membership | None, organisation: Organisation, roles: Collection[str]
+) -> bool:
     """Whether the membership has one of `roles` and acts for `organisation`."""
     return (
         membership is not None and membership.role in roles and acts_for(membership, organisation)
     )
 
 
-def acting_organisations(membership):
+def acting_organisations(membership: Membership | None) -> QuerySet[Organisation]:
     """The organisations the membership acts for: its own and, for a headquarters, its units."""
     if membership is None:
         return Organisation.objects.none()
@@ -77,12 +83,12 @@ def acting_organisations(membership):
     return Organisation.objects.filter(Q(pk=own) | Q(parent_id=own))
 
 
-def scope(queryset, membership):
+def scope(queryset: _Q, membership: Membership | None) -> _Q:
     if membership is None:
         return queryset.none()
     if membership.organisation.kind == Organisation.Kind.SCHEME_UNIT:
         return queryset
-    model = queryset.model
+    model: Any = queryset.model  # a tenant model: it declares tenant_path (and shared_path)
     owned = Q(**{f"{model.tenant_path}__in": visible_organisations(membership).values("pk")})
     shared_path = getattr(model, "shared_path", None)
     if shared_path and membership.organisation.kind == Organisation.Kind.CERTIFICATION_BODY:
@@ -95,6 +101,9 @@ def scope(queryset, membership):
     return queryset.filter(owned)
 
 
-def get_visible_or_404(model_or_queryset, membership, **lookup):
-    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
-    return get_object_or_404(queryset.visible_to(membership), **lookup)
+def get_visible_or_404(
+    model_or_queryset: type[_M] | QuerySet[_M], membership: Membership | None, **lookup: Any
+) -> _M:
+    queryset: Any = getattr(model_or_queryset, "objects", model_or_queryset)
+    visible: QuerySet[_M] = queryset.visible_to(membership)
+    return get_object_or_404(visible, **lookup)

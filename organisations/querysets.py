@@ -1,4 +1,9 @@
+from typing import TYPE_CHECKING, Self
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from .models import Membership
 
 
 class TenantQuerySet(models.QuerySet):
@@ -9,7 +14,7 @@ class TenantQuerySet(models.QuerySet):
     `visible_to` is the one way to read such rows on behalf of a person.
     """
 
-    def visible_to(self, membership):
+    def visible_to(self, membership: "Membership | None") -> Self:
         from . import policy
 
         return policy.scope(self, membership)

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,7 +107,9 @@ def unit_create(
 
 
 @transaction.atomic
-def organisation_update(*, membership: Membership, organisation: Organisation, **fields) -> None:
+def organisation_update(
+    *, membership: Membership, organisation: Organisation, **fields: Any
+) -> None:
     _require_admin(membership, organisation)
     for name, value in fields.items():
         setattr(organisation, name, value)

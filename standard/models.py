@@ -4,6 +4,8 @@ A published version never changes; a new version comes with a mapping of
 its elements to the previous version's, so history carries over.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -98,7 +100,7 @@ class StandardContent(models.Model):
         return super().delete(*args, **kwargs)
 
     def _owning_standard(self) -> Standard:
-        obj = self
+        obj: Any = self
         for name in self.standard_path:
             obj = getattr(obj, name)
         return obj

@@ -100,10 +100,13 @@ MEETS = tuple(row.value for row in RATINGS if row.meets)
 GAPS = tuple(row.value for row in RATINGS if not row.meets)
 
 # The models' choices, made from the tables so the two cannot drift apart.
-RatingValue = models.TextChoices(
+# The stubs do not know Enum's functional form, which Django's choices support.
+RatingValue = models.TextChoices(  # type: ignore[call-overload]
     "RatingValue", [(row.value.upper(), (row.value, row.label)) for row in RATINGS]
 )
-Level = models.TextChoices("Level", [(row.value.upper(), (row.value, row.label)) for row in LEVELS])
+Level = models.TextChoices(  # type: ignore[call-overload]
+    "Level", [(row.value.upper(), (row.value, row.label)) for row in LEVELS]
+)
 
 
 def level_rank(value: str) -> int:

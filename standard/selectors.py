@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -16,7 +17,7 @@ from .models import (
 PUBLIC_STATUSES = (Standard.Status.PUBLISHED, Standard.Status.RETIRED)
 
 
-def public_standards():
+def public_standards() -> QuerySet[Standard]:
     return Standard.objects.filter(status__in=PUBLIC_STATUSES)
 
 
@@ -69,7 +70,7 @@ class ElementChange:
     new: Element | None
 
     @property
-    def label(self):
+    def label(self) -> str | Promise:
         if self.change == "added":
             return _("Added")
         return ElementMapping.Change(self.change).label
@@ -79,7 +80,9 @@ def compare_versions(old: Standard, new: Standard) -> list[ElementChange]:
     """Every element of both versions, paired: by the new version's mapping
     when it maps from `old`, otherwise by code."""
     old_elements = {e.pk: e for e in Element.objects.filter(criterion__standard=old)}
-    new_elements = {e.pk: e for e in Element.objects.filter(criterion__standard=new)}
+    new_elements: dict[int | None, Element] = {
+        e.pk: e for e in Element.objects.filter(criterion__standard=new)
+    }
     mappings = list(ElementMapping.objects.filter(standard=new, from_element__in=old_elements))
     rows = []
     if mappings:
@@ -109,7 +112,8 @@ def _text_change(old: Element, new: Element) -> str:
     return ElementMapping.Change.UNCHANGED if same else ElementMapping.Change.REWORDED
 
 
-def _sort_key(row: ElementChange):
+def _sort_key(row: ElementChange) -> tuple[int, int, str]:
     element = row.new or row.old
+    assert element is not None  # every row pairs at least one element
     major, _, minor = element.code.partition(".")
     return (int(major), int(minor or 0), row.old.code if row.old else "")

@@ -5,6 +5,7 @@ import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.db import transaction
@@ -31,15 +32,15 @@ class StandardFileError(Exception):
     """The data file is not a valid standard; the message says where and why."""
 
 
-def _decimal(value) -> Decimal:
+def _decimal(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def _whole(value) -> int:
+def _whole(value: object) -> int:
     return int(str(value))
 
 
-def _reminder_days(value) -> list[int]:
+def _reminder_days(value: object) -> list[int]:
     """Days before a review on which to remind, largest first."""
     where = "standard.rules.reminder_days"
     if not isinstance(value, list) or not value:
@@ -73,7 +74,7 @@ RULE_FIELDS = {
 QUESTION_DRIVERS = {"overall"} | {d.value for d in Driver if d != Driver.INSIGHT}
 
 
-def _need(data, key, kind, where):
+def _need(data: object, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(data, dict) or key not in data:
         raise StandardFileError(f"{where}: '{key}' is missing.")
     value = data[key]
@@ -95,14 +96,14 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_standard_file(path: Path) -> dict:
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SafeLoader)
+        data: dict[str, Any] = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         raise StandardFileError(f"{path}: not valid YAML ({exc}).") from exc
     _validate(data)
     return data
 
 
-def _validate(data) -> None:
+def _validate(data: object) -> None:
     if not isinstance(data, dict):
         raise StandardFileError("The file must hold a mapping at the top level.")
     _need(data, "version", str, "standard")
@@ -225,7 +226,7 @@ def _build(data: dict, content_hash: str) -> Standard:
         **rules,
     )
     sectors = {s.slug: s for s in Sector.objects.all()}
-    elements = {}
+    elements: dict[str, Element] = {}
     for c in data["criteria"]:
         criterion = Criterion.objects.create(
             standard=standard,
@@ -278,7 +279,12 @@ def _build(data: dict, content_hash: str) -> Standard:
     return standard
 
 
-def _build_mappings(standard, previous, mappings, elements) -> None:
+def _build_mappings(
+    standard: Standard,
+    previous: Standard | None,
+    mappings: list[dict[str, Any]],
+    elements: dict[str, Element],
+) -> None:
     if not mappings:
         return
     if previous is None:

@@ -11,6 +11,7 @@ keeps it in Django's cache for as long as the responses stay the same.
 """
 
 import functools
+from collections.abc import Sequence
 from itertools import combinations
 from math import factorial, isfinite
 
@@ -21,6 +22,7 @@ from django.core.cache import cache
 from django.db.models import Count, F
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from scipy import stats
 from statsmodels.stats.oneway import anova_generic
@@ -156,7 +158,7 @@ def score_entry(column: str, figures: dict | None, *, minimum: int, population=N
     the figure the method check compares with its limit."""
     entry = {"column": column, "label": column_label(column)}
     n = (figures or {}).get("count", 0)
-    if n < minimum or n == 0:
+    if figures is None or n < minimum or n == 0:
         return {**entry, "suppressed": True, "message": _fewer_than(minimum)}
     mean, sd, satisfied = figures["mean"], figures["sd"], figures["satisfied"]
     mean_low, mean_high = mean_interval(mean, sd, n, population)
@@ -229,7 +231,9 @@ def _group_entry(value, label, summary, minimum, hidden: bool, hidden_columns: s
     return {**entry, "suppressed": False, "count": summary["total"], "scores": scores}
 
 
-def _breakdown(key: str, label: str, known: list[tuple[str, str]], summaries: dict, minimum):
+def _breakdown(
+    key: str, label: str, known: Sequence[tuple[str, str | Promise]], summaries: dict, minimum
+):
     order = [value for value, _label in known]
     labels = dict(known)
     others = sorted(v for v in summaries if v and v not in labels)
@@ -338,7 +342,7 @@ def subset_r_squared(y: np.ndarray, x: np.ndarray, weights: np.ndarray) -> dict:
     squares with frequency weights gives the same coefficients and R² as ordinary
     least squares on every respondent, at a fraction of the cost."""
     drivers = range(x.shape[1])
-    r_squared = {frozenset(): 0.0}
+    r_squared: dict[frozenset[int], float] = {frozenset(): 0.0}
     for size in range(1, x.shape[1] + 1):
         for subset in combinations(drivers, size):
             design = sm.add_constant(x[:, list(subset)], has_constant="add")

@@ -1,20 +1,22 @@
 """Reads about surveys that need more than a filter."""
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from organisations.models import Membership
 from organisations.policy import acting_organisations, acts_for
 from standard.models import Driver
 
 from .models import OVERALL, Response, Survey
 
 
-def may_read_responses(membership, survey: Survey) -> bool:
+def may_read_responses(membership: Membership | None, survey: Survey) -> bool:
     """Respondent-level answers (with customers' group details) are for the organisation
     itself and its headquarters; others who see the survey read only its aggregates."""
     return acts_for(membership, survey.organisation)
 
 
-def readable_responses(membership):
+def readable_responses(membership: Membership | None) -> QuerySet[Response]:
     """The responses a membership may read one by one: see `may_read_responses`."""
     return Response.objects.visible_to(membership).filter(
         survey__organisation__in=acting_organisations(membership)

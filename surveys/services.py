@@ -2,13 +2,15 @@
 responses (summary, method check). Imports live in `imports.py`, the hosted form's
 answers in `hosted.py`."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Aggregate, Avg, Count, F, Manager, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -190,7 +192,9 @@ def _has_responses(survey: Survey) -> None:
 
 
 @transaction.atomic
-def question_add(*, membership: Membership, survey: Survey, wording: str, kind: str):
+def question_add(
+    *, membership: Membership, survey: Survey, wording: str, kind: str
+) -> SurveyQuestion:
     require_editor(membership, survey.organisation)
     _has_responses(survey)
     wording = wording.strip()
@@ -212,7 +216,7 @@ def question_remove(*, membership: Membership, question: SurveyQuestion) -> None
     question.delete()
 
 
-def _unique_code(base: str, queryset) -> str:
+def _unique_code(base: str, queryset: Manager[Any] | QuerySet[Any]) -> str:
     base = base.replace("-", "_")
     code, n = base, 2
     while queryset.filter(code=code).exists():
@@ -221,7 +225,7 @@ def _unique_code(base: str, queryset) -> str:
 
 
 def parse_values(text: str) -> list[str]:
-    values = []
+    values: list[str] = []
     for line in text.splitlines():
         value = line.strip()
         if value and value.casefold() not in {v.casefold() for v in values}:
@@ -230,7 +234,9 @@ def parse_values(text: str) -> list[str]:
 
 
 @transaction.atomic
-def group_add(*, membership: Membership, survey: Survey, label: str, values: list[str]):
+def group_add(
+    *, membership: Membership, survey: Survey, label: str, values: list[str]
+) -> GroupAttribute:
     require_editor(membership, survey.organisation)
     _has_responses(survey)
     label = label.strip()
@@ -270,20 +276,22 @@ def margin_of_error(p: float, n: int, population: int | None = None) -> float:
     """Half-width of the 95% interval of a share, with the finite population correction."""
     if n <= 0:
         return float("inf")
-    margin = norm.ppf(0.5 + CONFIDENCE / 2) * (p * (1 - p) / n) ** 0.5
+    margin: float = norm.ppf(0.5 + CONFIDENCE / 2) * (p * (1 - p) / n) ** 0.5
     return margin * population_correction(n, population)
 
 
 def population_correction(n: int, population: int | None) -> float:
     """The finite population correction of a standard error; 1 where N is unknown."""
     if population and population > 1 and n <= population:
-        return ((population - n) / (population - 1)) ** 0.5
+        # n <= N, so the root is real (a float ** float is typed Any for negative bases).
+        correction: float = ((population - n) / (population - 1)) ** 0.5
+        return correction
     return 1.0
 
 
 def responses_needed(max_margin: float, population: int | None, p: float = 0.5) -> int:
     """The fewest responses for which a share of `p` has at most `max_margin`."""
-    z = norm.ppf(0.5 + CONFIDENCE / 2)
+    z: float = norm.ppf(0.5 + CONFIDENCE / 2)
     n0 = z * z * p * (1 - p) / (max_margin * max_margin)
     if population:
         n0 = n0 / (1 + (n0 - 1) / population)
@@ -297,7 +305,7 @@ def method_check(survey: Survey, today: date | None = None) -> MethodCheck:
     max_margin = float(standard.survey_max_margin_points) / 100
     reasons = []
 
-    def rule(name, passed, message):
+    def rule(name: str, passed: object, message: object) -> None:
         reasons.append({"rule": name, "passed": bool(passed), "message": str(message)})
 
     rule(
@@ -407,11 +415,11 @@ def survey_methods_refresh_all(*, today: date | None = None) -> int:
 # What follows any change of responses -------------------------------------------------
 
 
-def score_aggregates(columns=SCORE_COLUMNS) -> dict:
+def score_aggregates(columns: Sequence[str] = SCORE_COLUMNS) -> dict[str, Aggregate]:
     """Count, mean, mean of squares and number satisfied of each column, as aggregates
     for `aggregate()` or a grouped `annotate()`. Means of squares rather than StdDev:
     SQLite's fails the whole query when any column has fewer than two values."""
-    aggregates = {"total": Count("pk")}
+    aggregates: dict[str, Aggregate] = {"total": Count("pk")}
     for column in columns:
         aggregates[f"{column}__count"] = Count(column)
         aggregates[f"{column}__mean"] = Avg(column)
@@ -422,9 +430,9 @@ def score_aggregates(columns=SCORE_COLUMNS) -> dict:
     return aggregates
 
 
-def summary_of_row(row: dict, columns=SCORE_COLUMNS) -> dict:
+def summary_of_row(row: dict[str, Any], columns: Sequence[str] = SCORE_COLUMNS) -> dict[str, Any]:
     """The figures of one row of `score_aggregates`; columns nobody answered are left out."""
-    summary = {"total": row["total"]}
+    summary: dict[str, Any] = {"total": row["total"]}
     for column in columns:
         n = row[f"{column}__count"]
         if n:
@@ -441,7 +449,7 @@ def summary_of_row(row: dict, columns=SCORE_COLUMNS) -> dict:
     return summary
 
 
-def score_summary(responses) -> dict:
+def score_summary(responses: QuerySet[Any]) -> dict[str, Any]:
     """The summary of every core column of `responses`, in one query."""
     return summary_of_row(responses.aggregate(**score_aggregates()))
 
