@@ -27,6 +27,11 @@ XML_BLOCK = 64 * 1024
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _END_RECORD_SIZE = 22
 _ZIP64_MARK = 0xFFFF
+# The ZIP64 end record's locator, which `zipfile` prefers to the plain end record.
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_LOCATOR_SIZE = 20
+# One directory entry: 46 bytes and its name (an office document's are short).
+_DIRECTORY_ENTRY_BYTES = 46 + 1024
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,12 @@ def _directory_entries(handle) -> int:
     if at < 0 or len(tail) - at < _END_RECORD_SIZE:
         raise zipfile.BadZipFile("no end of central directory")
     entries, directory_size = struct.unpack_from("<HI", tail, at + 10)
-    if entries == _ZIP64_MARK or directory_size == 0xFFFFFFFF:
+    zip64 = at >= _ZIP64_LOCATOR_SIZE and tail.startswith(_ZIP64_LOCATOR, at - _ZIP64_LOCATOR_SIZE)
+    if zip64 or entries == _ZIP64_MARK or directory_size == 0xFFFFFFFF:
+        return 1 << 32
+    # `zipfile` reads the directory by its size, not by the count the record declares: a
+    # directory larger than the most parts allowed could hold is refused as too many.
+    if directory_size > upload_limits().members * _DIRECTORY_ENTRY_BYTES:
         return 1 << 32
     return entries
 

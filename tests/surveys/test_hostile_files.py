@@ -213,6 +213,29 @@ def test_an_archive_of_too_many_parts_is_refused_before_it_is_opened(editor, sur
     assert message == "The file is packed from more than 1,000 parts."
 
 
+def test_an_archive_whose_end_record_understates_its_parts_is_refused_unopened(
+    editor, survey, media, monkeypatch
+):
+    # zipfile reads a directory by its size, whatever count the end record declares.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for n in range(30_000):
+            archive.writestr(f"xl/part{n:05d}.xml", b"")
+    content = bytearray(buffer.getvalue())
+    end = content.rfind(b"PK\x05\x06")
+    content[end + 8 : end + 12] = (1).to_bytes(2, "little") * 2
+    monkeypatch.setattr("common.uploads.zipfile.ZipFile", _never_opened)
+
+    message = refusal(api_upload(editor, survey, bytes(content), "results.xlsx"))
+
+    assert message == "The file is packed from more than 1,000 parts."
+    assert_nothing_kept(media)
+
+
+def _never_opened(*args, **kwargs):
+    raise AssertionError("the archive's directory was read whole")
+
+
 CSV_FILES = {
     "million-columns": (
         lambda: ",".join(f"c{n}" for n in range(1_000_000)).encode() + b"\r\n",
