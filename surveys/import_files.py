@@ -239,6 +239,9 @@ def _next_record(rows, number: int, limits: UploadLimits) -> list[str] | None:
         longest = csv.field_size_limit()
     else:
         longest = max(map(len, row), default=0) if row is not None else 0
+    # A record may run over many lines (line breaks in quotes): its fields are bounded too.
+    if row is not None and len(row) > limits.columns:
+        raise import_xlsx.too_many_columns(limits)
     if longest > limits.cell_chars:
         raise ValidationError(
             _("Row %(row)s has a field longer than %(limit)s characters.")
@@ -291,7 +294,13 @@ def _encoding_name(encoding: str) -> str:
     return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}[encoding]
 
 
+# The sniffer's quote pattern takes time quadratic in what it reads (20 s for 64K of `,"`
+# repeated): it reads the file's first few lines only.
+SNIFF_CHARS = 4 * 1024
+
+
 def _detect_delimiter(sample: str) -> str:
+    sample = sample[:SNIFF_CHARS]
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:

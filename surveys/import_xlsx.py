@@ -130,6 +130,24 @@ def _shared_strings_part(archive) -> str | None:
     return None
 
 
+class _Bits:
+    """A set of whole numbers as one bit each: which of up to `cells` shared texts are
+    blank, in an eighth of a byte apiece rather than a Python int's 30."""
+
+    def __init__(self):
+        self.bits = bytearray()
+
+    def add(self, number: int) -> None:
+        at = number >> 3
+        if at >= len(self.bits):
+            self.bits.extend(bytes(at - len(self.bits) + 1))
+        self.bits[at] |= 1 << (number & 7)
+
+    def __contains__(self, number: int) -> bool:
+        at = number >> 3
+        return at < len(self.bits) and bool(self.bits[at] >> (number & 7) & 1)
+
+
 class _SharedStrings:
     """Walks the shared texts (`<si>` items: plain `<t>` or runs of `<r><t>`; phonetic
     guides `<rPh>` are not part of the text)."""
@@ -137,7 +155,7 @@ class _SharedStrings:
     def __init__(self, limits: UploadLimits, keep: set[int] | None):
         self.limits, self.keep = limits, keep
         self.index, self.length, self.parts, self.in_text, self.in_phonetic = -1, 0, [], False, 0
-        self.blank, self.texts = set(), {}
+        self.blank, self.texts = _Bits(), {}
 
     def start(self, name, attrs):
         if name == "si":
@@ -187,7 +205,7 @@ def _walk_strings(archive, part: str | None, limits: UploadLimits, keep) -> _Sha
     return strings
 
 
-def _blank_strings(archive, part, limits) -> set[int]:
+def _blank_strings(archive, part, limits) -> "_Bits":
     return _walk_strings(archive, part, limits, keep=None).blank
 
 
@@ -235,7 +253,7 @@ class _Cell:
 class _SheetScan:
     name: str
     limits: UploadLimits
-    blank: set[int]
+    blank: "_Bits"
     preview_rows: int
     header: list[_Cell] = field(default_factory=list)
     preview: list[list[_Cell]] = field(default_factory=list)
@@ -334,7 +352,11 @@ class _SheetScan:
             filled = bool(value.strip()) or formula is not None
         if filled:
             self.has_data = self.row_has_data = True
-            self.row.append(_Cell(self.column, self.cell["t"], self.cell["s"], value))
+            if self.row_number == 1 or len(self.preview) < self.preview_rows:
+                # Cells may repeat one reference: a row holds no more than the columns.
+                if len(self.row) >= self.limits.columns:
+                    raise too_many_columns(self.limits)
+                self.row.append(_Cell(self.column, self.cell["t"], self.cell["s"], value))
         self.cell = {}
 
     def _end_row(self):

@@ -4,6 +4,7 @@ worker's check (the job says why, its file is gone), or imported with an error n
 each bad row. Nothing is stored, no file is left behind, and the web process's memory
 stays far below what the file would unpack to."""
 
+import csv
 import io
 import tracemalloc
 import zipfile
@@ -229,6 +230,42 @@ def test_an_archive_whose_end_record_understates_its_parts_is_refused_unopened(
     message = refusal(api_upload(editor, survey, bytes(content), "results.xlsx"))
 
     assert message == "The file is packed from more than 1,000 parts."
+    assert_nothing_kept(media)
+
+
+def test_the_delimiter_is_guessed_from_the_first_few_lines_only(editor, survey, monkeypatch):
+    # Python's sniffer takes time quadratic in what it reads: 20 s for 64K of `,"`.
+    read = []
+    sniff = csv.Sniffer.sniff
+    monkeypatch.setattr(
+        csv.Sniffer,
+        "sniff",
+        lambda self, sample, **kw: read.append(len(sample)) or sniff(self, sample, **kw),
+    )
+
+    api_upload(editor, survey, b"Respondent ID,Overall\r\n" + b',"' * 32 * 1024, "r.csv")
+
+    assert read and max(read) <= 4 * 1024
+
+
+def test_a_row_repeating_one_cell_is_refused_as_too_many_columns(editor, survey, media):
+    # Each cell names the same column, so the column count alone never grows.
+    cell = b'<c r="A2" t="inlineStr"><is><t>x</t></is></c>'
+    content = workbook(b'<row r="2">', b"</row>", repeat=cell, times=2_000)
+
+    message = refusal(api_upload(editor, survey, content, "results.xlsx"))
+
+    assert message == "The file has more than 1,000 columns."
+    assert_nothing_kept(media)
+
+
+def test_a_record_over_many_lines_with_too_many_fields_is_refused(editor, survey, media):
+    record = b",".join([b'"\n"'] * 2_000)
+    content = b"Respondent ID,Overall\r\nR1,5\r\n" + record + b"\r\n"
+
+    message = refusal(api_upload(editor, survey, content, "results.csv"))
+
+    assert message == "The file has more than 1,000 columns."
     assert_nothing_kept(media)
 
 
