@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +185,11 @@ class Application(models.Model):
             "applicant": self.applicant,
             "body": self.certification_body,
         }
+
+
+# Which of an organisation's decided assessments is the latest: the last reported (one
+# never reported, on either database, counts as the oldest).
+LATEST_REPORTED_FIRST = (F("reported_at").desc(nulls_last=True), "-pk")
 
 
 class Engagement(models.Model):

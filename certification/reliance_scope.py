@@ -16,7 +16,15 @@ from organisations import policy
 from organisations.models import RegulatorConsent
 from surveys.models import Survey
 
-from .models import Certificate, CertificateEvent, Decision, Engagement, Finding, FindingAction
+from .models import (
+    LATEST_REPORTED_FIRST,
+    Certificate,
+    CertificateEvent,
+    Decision,
+    Engagement,
+    Finding,
+    FindingAction,
+)
 
 OPEN_ACTION_STATUSES = [
     FindingAction.Status.OPEN,
@@ -41,7 +49,7 @@ def engagements(membership):
     """Each organisation's latest decided assessment (as the reliance pages order them)."""
     decided = Engagement.objects.filter(status=Engagement.Status.DECIDED)
     latest = decided.filter(application__applicant=OuterRef("application__applicant")).order_by(
-        "-reported_at", "-pk"
+        *LATEST_REPORTED_FIRST
     )
     return decided.filter(
         application__applicant__in=_relied_on(membership),

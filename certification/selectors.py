@@ -19,6 +19,7 @@ from surveys.models import SURVEY_DRIVERS, Survey
 
 from . import sampling
 from .models import (
+    LATEST_REPORTED_FIRST,
     Application,
     BodyProfile,
     Certificate,
@@ -234,7 +235,7 @@ def _last_decided(engagement: Engagement) -> Engagement | None:
             application=engagement.application, status=Engagement.Status.DECIDED
         )
         .exclude(pk=engagement.pk)
-        .order_by("-reported_at", "-pk")
+        .order_by(*LATEST_REPORTED_FIRST)
         .first()
     )
 

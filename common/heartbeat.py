@@ -118,6 +118,8 @@ class Heartbeat:
             self._touch_row(now)
         except DatabaseError:
             logger.warning("Could not mark %s job %s alive", self.model._meta.label, self.job_id)
+            # A broken connection stays broken: the next beat opens a new one.
+            connection.close()
 
     def _touch_row(self, now: datetime) -> None:
         # A row the work itself has locked (its last update, not yet committed) is

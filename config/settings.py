@@ -145,6 +145,9 @@ JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_STALLED_AFTER_SECONDS = env.float("JOB_STALLED_AFTER_SECONDS", default=60)
 JOB_LONGEST_SECONDS = env.int("JOB_LONGEST_SECONDS", default=30 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_SECONDS}
+# A task still running then is ended (with the prefork pool workers run in production):
+# its job stops beating and says it stopped, rather than looking alive for ever.
+CELERY_TASK_TIME_LIMIT = JOB_LONGEST_SECONDS
 # A worker process that grew past this (in KiB) is replaced after its task, so one bad
 # file cannot keep a worker's memory for good.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=1024 * 1024)
