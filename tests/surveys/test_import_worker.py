@@ -118,7 +118,8 @@ def test_a_killed_worker_is_reported_within_seconds_and_a_retry_completes(
     wait_until(stopped, timeout=120, what="the job did not say it stopped")
     noticed_after = time.monotonic() - killed_at
     print(f"a killed worker was noticed after {noticed_after:.1f} s")
-    assert noticed_after < 120
+    # Silence for STALLED_AFTER_SECONDS, then the page's own check: seconds, not minutes.
+    assert noticed_after < 4 * (STALLED_AFTER_SECONDS + HEARTBEAT_SECONDS)
     page = client.get(url).content.decode()
     assert STOPPED in page and RETRY_BUTTON in page
     assert Response.objects.count() == 0
