@@ -297,6 +297,9 @@ class ApplicationFactory(CleanFactory):
     answered_at = factory.LazyFunction(timezone.now)
 
 
+REPORTED = (Engagement.Status.REPORTED, Engagement.Status.DECIDED)
+
+
 class EngagementFactory(CleanFactory):
     """An engagement with the sites and elements the plan puts in its scope (worked out
     by the certification app's own plan), a finding for each element, rated as `findings`
@@ -308,11 +311,21 @@ class EngagementFactory(CleanFactory):
 
     application = factory.SubFactory(ApplicationFactory)
     kind = Engagement.Kind.INITIAL
+    status = Engagement.Status.PLANNING
     standard = factory.LazyFunction(current_standard)
     starts_on = factory.LazyFunction(timezone.localdate)
     ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=1))
     assessor_days = 2
     created_by = factory.SubFactory(UserFactory)
+    # A reported or decided engagement was reported by its lead with a summary.
+    summary = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in REPORTED), "A well-run service.", ""
+    )
+    reported_at = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in REPORTED),
+        factory.LazyFunction(timezone.now),
+        None,
+    )
 
     @factory.post_generation
     def plan(self, create, extracted, **kwargs):
@@ -331,25 +344,34 @@ class EngagementFactory(CleanFactory):
             rate_findings(self, extracted)
 
 
-def rate_findings(engagement: Engagement, ratings: dict) -> None:
-    """The engagement's findings rated as `ratings` says, each gap with an action due
-    within the standard's time for a partial."""
+def rate_findings(engagement: Engagement, ratings: dict, *, due=None) -> None:
+    """The engagement's findings rated as `ratings` says, by its lead if it has one, each
+    gap with an action due on `due` (by default the latest the standard allows for a
+    partial); a planned engagement is then under way, as after the first finding saved."""
     values = ratings_by_code(engagement.standard, ratings)
-    findings = list(engagement.findings.all())
+    findings = list(engagement.findings.select_related("element"))
     for finding in findings:
         finding.rating = values[finding.element_id]
-        finding.notes = "Seen on the day" if finding.rating else ""
-        finding.version += 1
-    Finding.objects.bulk_update(findings, ["rating", "notes", "version"])
+        if finding.rating:
+            finding.notes = f"Seen at {finding.element.code}"
+            finding.version += 1
+            finding.updated_by = engagement.lead.user if engagement.lead else None
+            finding.updated_at = timezone.now()
+    Finding.objects.bulk_update(
+        findings, ["rating", "notes", "version", "updated_by", "updated_at"]
+    )
     FindingAction.objects.bulk_create(
         FindingAction(
             finding=finding,
             description="Publish the standards",
-            due_date=partial_action_latest_due(engagement.standard),
+            due_date=due or partial_action_latest_due(engagement.standard),
         )
         for finding in findings
         if finding.rating in GAPS
     )
+    if engagement.status == Engagement.Status.PLANNING:
+        engagement.status = Engagement.Status.IN_PROGRESS
+        engagement.save(update_fields=["status"])
 
 
 class CertificateFactory(CleanFactory):
@@ -377,6 +399,9 @@ class CertificateFactory(CleanFactory):
     @classmethod
     def _create(cls, model_class, *args, findings=None, decided_by=None, **kwargs):
         details = holder_details(kwargs["application"])
+        holder = details["holder"]
+        central = holder.sites.filter(is_central_function=True).first() or holder.sites.first()
+        details["main_site_address"] = central.address if central else ""
         for name in kwargs:
             details.pop(name, None)
             details.pop(f"{name}_id", None)
