@@ -14,13 +14,9 @@ from certification.models import Certificate, Engagement, Notice
 from surveys.models import Response
 from surveys.services import score_summary
 
-from .factories import (
-    CertificateFactory,
-    EngagementFactory,
-    NoticeFactory,
-    SelfAssessmentFactory,
-    SurveyFactory,
-)
+from .factories.assessments import SelfAssessmentFactory
+from .factories.certification import CertificateFactory, EngagementFactory, NoticeFactory
+from .factories.surveys import SurveyFactory
 from .surveys.test_analysis import synthetic_answers
 
 

@@ -13,7 +13,8 @@ from certification import decisions, services
 from certification.models import AssessorProfile, BodyProfile, Engagement
 from organisations.models import Role
 
-from ..factories import CertificateFactory, SiteFactory, member
+from ..factories import SiteFactory, member
+from ..factories.certification import CertificateFactory
 
 
 def accredit(body, *, day_rate="650.00"):

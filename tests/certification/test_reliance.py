@@ -16,7 +16,8 @@ from organisations.models import Organisation, RegulatorConsent, Role
 from surveys.models import Survey
 from surveys.services import survey_create
 
-from ..factories import CertificateFactory, OrganisationFactory, member
+from ..factories import OrganisationFactory, member
+from ..factories.certification import CertificateFactory
 from ..surveys.conftest import survey_input
 from ..surveys.test_analysis import store as store_answers
 from ..surveys.test_analysis import synthetic_answers

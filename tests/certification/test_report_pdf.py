@@ -13,7 +13,8 @@ from certification import reports, services
 from certification.models import ReportJob, SiteVisit
 from organisations.models import Role
 
-from ..factories import member, rate_findings
+from ..factories import member
+from ..factories.certification import rate_findings
 from .conftest import certify
 
 
