@@ -1,6 +1,7 @@
 """Certification fixtures: tenant alpha's certification body accredited, with a manager
-and two assessors competent in alpha's sector, and helpers that walk an engagement from
-application to decision through the services."""
+and two assessors competent in alpha's sector; alpha's certificate made directly; and
+helpers that walk an engagement from application to decision through the services, for
+the tests of that path."""
 
 import datetime
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from certification.models import AssessorProfile, BodyProfile, Engagement
 from organisations.models import Role
 
 from ..factories import SiteFactory, member
+from ..factories.certification import CertificateFactory
 
 
 def accredit(body, *, day_rate="650.00"):
@@ -123,10 +125,12 @@ def engagement(application, body):
 
 
 @pytest.fixture
-def certificate(engagement, body):
-    """Alpha's certificate from a decided initial assessment."""
-    record_all_findings(engagement, body)
-    return certify(engagement, body).certificate
+def certificate(application, body):
+    """Alpha's certificate from a decided initial assessment with every element
+    compliant, made directly (test_path.py walks the services to one)."""
+    return CertificateFactory(
+        application=application, findings={"*": "compliant"}, decided_by=body.deputy.user
+    )
 
 
 def build_certified(tenant):

@@ -20,6 +20,13 @@ def test_initial_assessment_plans_every_element_and_samples_sites(engagement):
     assert PlannedSite.Reason.RANDOM in others
 
 
+@pytest.fixture
+def certificate(engagement, body):
+    """Alpha's certificate, walked to through the services: this module tests that path."""
+    record_all_findings(engagement, body)
+    return certify(engagement, body).certificate
+
+
 def test_decision_issues_a_certificate_due_for_review_in_twelve_months(certificate):
     today = datetime.date.today()
     assert certificate.status == Certificate.Status.ACTIVE

@@ -17,6 +17,7 @@ from surveys.models import Survey
 from surveys.services import survey_create
 
 from ..factories import OrganisationFactory, member
+from ..factories.certification import CertificateFactory
 from ..surveys.conftest import survey_input
 from ..surveys.test_analysis import store as store_answers
 from ..surveys.test_analysis import synthetic_answers
@@ -39,13 +40,17 @@ def method_survey(alpha, *, responses: int, title="Residents survey 2026"):
 
 
 @pytest.fixture
-def certified(alpha, engagement, body):
+def certified(alpha, application, body):
     """Alpha certified after an initial assessment with a partial at 2.1, consenting to
-    its sector's regulator."""
-    record_all_findings(engagement, body, gaps={"2.1"})
-    certify(engagement, body)
+    its sector's regulator; the decided assessment. Made directly: reliance only reads
+    it (the path to it is test_path.py's)."""
+    certificate = CertificateFactory(
+        application=application,
+        findings={"*": "compliant", "2.1": "partial"},
+        decided_by=body.deputy.user,
+    )
     give_consent(alpha.applicant, alpha.regulator, alpha[Role.APPLICANT_ADMIN].user)
-    return engagement
+    return certificate.decisions.get().engagement
 
 
 def csv_rows(response):

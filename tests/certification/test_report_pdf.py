@@ -14,7 +14,8 @@ from certification.models import ReportJob, SiteVisit
 from organisations.models import Role
 
 from ..factories import member
-from .conftest import certify, record_all_findings
+from ..factories.certification import rate_findings
+from .conftest import certify
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,8 @@ def media(settings, tmp_path):
 def assessed(alpha, engagement, body):
     """Alpha's initial assessment with every finding recorded: a partial at 2.1, one
     element at compliance plus relied on the self-assessment's word, and a visit."""
-    record_all_findings(engagement, body, gaps={"2.1"})
+    due = datetime.date.today() + datetime.timedelta(days=60)
+    rate_findings(engagement, {"*": "compliant", "2.1": "partial"}, due=due)
     finding = engagement.findings.get(element__code="1.1")
     services.finding_save(
         membership=body.lead,

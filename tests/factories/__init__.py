@@ -1,3 +1,9 @@
+"""Factories for the people and organisations every test needs. The states tests need
+without walking the path to them are in this package's modules by app: a self-assessment
+with ratings (`assessments`), a survey with scores (`surveys`), an engagement, a
+certificate and a review notice (`certification`), each checked by the services' own
+rules."""
+
 import datetime
 
 import factory
