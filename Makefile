@@ -15,7 +15,7 @@ run: install assets migrate demo
 
 test: install assets
 	DEBUG=$${DEBUG:-true} $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0 2>/dev/null || true
-	$(PY) -m pytest -n $${TEST_PROCESSES:-auto} --maxprocesses=8 --durations=10 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $${TEST_PROCESSES:-auto} --maxprocesses=8 --dist worksteal --durations=10 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 

@@ -76,8 +76,10 @@ def says(page, text):
 
 
 def see(page):
-    """The page answered, and has no accessibility failures."""
-    assert page.locator("h1").count() == 1, page.url
+    """The page answered (once it has loaded: a click only starts the navigation), and has
+    no accessibility failures."""
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_count(1)
     assert_accessible(page)
 
 
