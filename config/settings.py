@@ -5,12 +5,12 @@ an in-process cache and Celery tasks run eagerly. Set DATABASE_URL and
 REDIS_URL to run against PostgreSQL and Redis with real Celery workers.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,13 +27,18 @@ PUBLISHED_SECRET_KEYS = {
     "change-me-to-a-long-random-string-before-any-real-use",
 }
 SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+SECRET_KEY_PROBLEM = ""
 if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
-    raise ImproperlyConfigured(
+    SECRET_KEY_PROBLEM = (
         "SECRET_KEY is missing or is a published placeholder, and DEBUG is off. Set SECRET_KEY "
         "to a long random string, made with: "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))' "
         "(or set DEBUG=true on a development machine)."
     )
+    # Commands that serve no one (migrations, messages) run with a key of their own that
+    # nothing outlives; serving pages or tasks refuses to start (`config.checks`), and
+    # `check --deploy` fails.
+    SECRET_KEY = secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000")

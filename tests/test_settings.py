@@ -87,3 +87,12 @@ def test_the_compose_file_has_no_fallback_key_and_says_how_to_make_one():
     assert key.startswith("${SECRET_KEY:?")
     assert OLD_COMPOSE_KEY not in compose
     assert "secrets.token_urlsafe(50)" in key
+
+
+def test_commands_that_serve_no_one_run_without_a_key_but_the_web_application_refuses():
+    assert _manage("makemigrations", "--check", "--dry-run").returncode == 0
+
+    result = _manage("shell", "-c", "import config.wsgi")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing or is a published placeholder" in result.stderr
