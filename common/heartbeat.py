@@ -26,7 +26,7 @@ from django.db import DatabaseError, connection, connections, models, transactio
 from django.db.models import Q
 from django.utils import timezone
 
-RUNNING, FAILED = "running", "failed"
+PENDING, RUNNING, FAILED = "pending", "running", "failed"
 # At most this many jobs are stopped in one call; the next call takes the rest.
 STOP_BATCH = 500
 
@@ -47,6 +47,21 @@ def stalled(status: str = RUNNING) -> Q:
     cutoff = timezone.now() - stalled_after()
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     return Q(status=status) & silent
+
+
+def claim(queryset: models.QuerySet, *, failure_field: str) -> datetime | None:
+    """Claim the pending (or stalled) job of `queryset` for this worker: running, from
+    now, alive now. Answers when it was claimed, which tells this claim from a later one,
+    or None if another worker holds it or it is finished."""
+    claimed_at = timezone.now()
+    claimed = queryset.filter(Q(status=PENDING) | stalled()).update(
+        status=RUNNING,
+        progress=0,
+        started_at=claimed_at,
+        heartbeat_at=claimed_at,
+        **{failure_field: ""},
+    )
+    return claimed_at if claimed else None
 
 
 def stop_stalled(

@@ -14,13 +14,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .heartbeat import Heartbeat, stalled, stop_stalled
+from .heartbeat import Heartbeat, claim, stop_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -107,15 +106,8 @@ def pdf_job_run(
     loop. `related` is read with the job; `name` ("gap report") says which kind in the log."""
     # A job whose worker stopped marking it alive may be claimed again (the task was
     # delivered again because it is acknowledged late).
-    claimed_at = timezone.now()
-    claimed = model.objects.filter(Q(status=model.Status.PENDING) | stalled(), pk=job_id).update(
-        status=model.Status.RUNNING,
-        progress=0,
-        error="",
-        started_at=claimed_at,
-        heartbeat_at=claimed_at,
-    )
-    if not claimed:
+    claimed_at = claim(model.objects.filter(pk=job_id), failure_field="error")
+    if claimed_at is None:
         return
     job = model.objects.select_related(*related).get(pk=job_id)
     with Heartbeat(model, job_id, claimed_at):

@@ -35,11 +35,10 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from common.heartbeat import Heartbeat, stalled, stop_stalled
+from common.heartbeat import Heartbeat, claim, stop_stalled
 from common.uploads import megabytes
 from organisations.models import Membership
 
@@ -434,17 +433,8 @@ def import_job_run(*, job_id: int) -> None:
     as a task delivered twice is: only one call claims the job, and a job running (its
     worker alive), stored, failed or retried is left alone. Failures are recorded on the
     job, not raised."""
-    claimed_at = timezone.now()
-    claimed = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.PENDING) | stalled(), pk=job_id
-    ).update(
-        status=ImportJob.Status.RUNNING,
-        progress=0,
-        failure="",
-        started_at=claimed_at,
-        heartbeat_at=claimed_at,
-    )
-    if not claimed:
+    claimed_at = claim(ImportJob.objects.filter(pk=job_id), failure_field="failure")
+    if claimed_at is None:
         return
     job = ImportJob.objects.select_related("survey__organisation", "survey__standard").get(
         pk=job_id
